@@ -1,0 +1,62 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything else is a step of them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SMPO_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/smpo
+export SMPO_CACHE
+export SMPO_BIN_DIR := $(SMPO_CACHE)/bin
+export PATH := $(SMPO_BIN_DIR):$(PATH)
+# pip downloads are cached outside the repository and reused between runs.
+export PIP_CACHE_DIR ?= $(SMPO_CACHE)/pip
+PYTEST_ARGS ?=
+
+.PHONY: help venv tools controlplane lint typecheck crds test test-unit test-integration test-e2e bench demo clean
+
+help:
+	@echo "make demo   - local control plane + SageMaker emulator + operator + examples, live"
+	@echo "make test   - lint, type check, unit, integration and end-to-end tests"
+	@echo "make lint   - ruff, mypy and the import-layer contract only"
+	@echo "make bench  - benchmarks that print figures"
+
+# The venv is rebuilt when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+# Real kube-apiserver, etcd and kubectl, built from pinned Go modules (hack/controlplane/).
+controlplane:
+	@hack/gobin.sh hack/controlplane/etcd go.etcd.io/etcd/server/v3=etcd
+	@hack/gobin.sh hack/controlplane/kubernetes k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+
+tools: controlplane
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+crds: venv
+	$(BIN)/smpo crds --out crds
+
+test-unit: venv
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+test: venv tools lint
+	$(BIN)/pytest tests $(PYTEST_ARGS)
+
+bench: venv tools
+	$(BIN)/pytest tests/bench -m bench -s $(PYTEST_ARGS)
+
+demo: venv tools
+	$(BIN)/smpo dev
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
