@@ -1,0 +1,123 @@
+"""Condition types and reasons, each documented: the vocabulary of every status this operator writes.
+
+Types follow kstatus (`Ready`, `Reconciling`, `Stalled`) so that `kubectl wait`, Argo CD and Flux
+understand our resources without plugins; `Succeeded` is Tekton-style for runs; `Drifted` is for
+pipelines changed outside Git.
+"""
+
+from typing import Final
+
+# --- Condition types -------------------------------------------------------------------------
+
+READY: Final = "Ready"
+"""The resource is in the state its spec asks for (a run: it finished successfully)."""
+
+RECONCILING: Final = "Reconciling"
+"""The operator is working towards the desired state (kstatus: True while in progress)."""
+
+STALLED: Final = "Stalled"
+"""Progress is impossible until someone changes the spec (or the world): no retries happen."""
+
+SUCCEEDED: Final = "Succeeded"
+"""PipelineRun only: True once the execution succeeded, False once it ended otherwise."""
+
+DRIFTED: Final = "Drifted"
+"""Pipeline only: the live SageMaker pipeline differs from Git and `driftPolicy: Report` left it."""
+
+# --- Reasons ---------------------------------------------------------------------------------
+# Reasons are CamelCase per Kubernetes convention; a person reads them in `kubectl describe`.
+
+RECONCILED: Final = "Reconciled"
+"""Ready=True: the desired state is applied and was confirmed by SageMaker."""
+
+PROGRESSING: Final = "Progressing"
+"""Reconciling=True: first sight of a resource, or a change is being applied."""
+
+INVALID_SPEC: Final = "InvalidSpec"
+"""Stalled=True: the spec fails validation the API server could not express."""
+
+INVALID_DEFINITION: Final = "InvalidDefinition"
+"""Stalled=True: the pipeline definition is malformed; the message names the step and field."""
+
+DEFINITION_SOURCE_NOT_FOUND: Final = "DefinitionSourceNotFound"
+"""Reconciling=True: the referenced ConfigMap/key or S3 object does not exist (yet)."""
+
+OWNED_ELSEWHERE: Final = "OwnedElsewhere"
+"""Stalled=True: the SageMaker pipeline belongs to another resource (or is unowned, no Adopt)."""
+
+AWS_REJECTED: Final = "AWSRejected"
+"""Stalled=True: SageMaker refused the request (validation, access denied); the message is AWS's."""
+
+AWS_UNAVAILABLE: Final = "AWSUnavailable"
+"""Reconciling=True: throttling, 5xx or network trouble; retried with backoff."""
+
+NAMESPACE_NOT_ALLOWED: Final = "NamespaceNotAllowed"
+"""Stalled=True: tenancy rules refuse this namespace (no allowed role, or not in the allow-list)."""
+
+DELETING: Final = "Deleting"
+"""Reconciling=True: finalizer work in progress (stopping executions, deleting the pipeline)."""
+
+DRIFT_DETECTED: Final = "DriftDetected"
+"""Drifted=True: the live definition or settings differ from the spec."""
+
+DRIFT_CORRECTED: Final = "DriftCorrected"
+"""Drifted=False: drift was found and Git's state re-applied."""
+
+NO_DRIFT: Final = "NoDrift"
+"""Drifted=False: live state matches the spec."""
+
+PIPELINE_DELETED_IN_SAGEMAKER: Final = "PipelineMissing"
+"""The SageMaker pipeline vanished behind our back (recreated under Correct, reported under Report)."""
+
+WAITING_FOR_PIPELINE: Final = "WaitingForPipeline"
+"""Reconciling=True: a PipelineRun waits for its referenced Pipeline to become Ready."""
+
+PIPELINE_NOT_FOUND: Final = "PipelineNotFound"
+"""A PipelineRun's referenced Pipeline does not exist (or was deleted)."""
+
+INVALID_PARAMETERS: Final = "InvalidParameters"
+"""Stalled=True: run parameters do not match the pipeline's declared parameters."""
+
+UNMANAGED_PIPELINE_NOT_ALLOWED: Final = "UnmanagedPipelineNotAllowed"
+"""Stalled=True: `spec.pipelineName` is used but the operator does not allow unmanaged pipelines."""
+
+STARTING: Final = "Starting"
+"""Reconciling=True: StartPipelineExecution is being called (exactly once, by token)."""
+
+EXECUTING: Final = "Executing"
+"""Reconciling=True: the execution runs in SageMaker."""
+
+STOPPING: Final = "Stopping"
+"""Reconciling=True: a stop was requested (cancel, timeout or deletion)."""
+
+RETRYING: Final = "Retrying"
+"""Reconciling=True: the failed execution is being retried (RetryPipelineExecution)."""
+
+EXECUTION_SUCCEEDED: Final = "ExecutionSucceeded"
+"""Succeeded=True, Ready=True: the execution finished successfully."""
+
+EXECUTION_FAILED: Final = "ExecutionFailed"
+"""Succeeded=False: the execution failed; the message names the failing step and reason."""
+
+EXECUTION_STOPPED: Final = "ExecutionStopped"
+"""Succeeded=False: the execution was stopped (cancel or deletion)."""
+
+EXECUTION_COMPLETED_WITH_FAILURES: Final = "ExecutionCompletedWithFailures"
+"""Succeeded=False: the execution completed but some steps failed."""
+
+TIMEOUT: Final = "Timeout"
+"""Succeeded=False: `timeoutSeconds` passed, so the operator stopped the execution."""
+
+EXECUTION_NOT_FOUND: Final = "ExecutionNotFound"
+"""Stalled=True: the tracked execution no longer exists in SageMaker."""
+
+SCHEDULED: Final = "Scheduled"
+"""PipelineSchedule Ready=True: the schedule is active and creates runs on time."""
+
+SUSPENDED: Final = "Suspended"
+"""PipelineSchedule Ready=True: `suspend: true`, no runs are created."""
+
+INVALID_SCHEDULE: Final = "InvalidSchedule"
+"""Stalled=True: the cron expression or time zone is invalid."""
+
+CONDITION_TYPES: Final = (READY, RECONCILING, STALLED, SUCCEEDED, DRIFTED)
