@@ -1,0 +1,149 @@
+"""Operator settings: every knob of `smpo run`, with its flag, environment variable and default.
+
+One table drives the argument parser, the Helm values and the docs, so a setting is declared
+once. Environment variables (`SMPO_<NAME>`) make the same settings usable from a Deployment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+LogFormat = Literal["text", "json"]
+DeletionPolicy = Literal["Retain", "Delete"]
+
+
+@dataclass(frozen=True)
+class OperatorSettings:
+    """How one operator process behaves."""
+
+    namespaces: tuple[str, ...] = ()
+    """Namespaces to watch; empty means all (cluster-wide)."""
+    selector: str | None = None
+    """Only handle resources with these labels (`key=value,...`), to shard large installations."""
+    region: str | None = None
+    """Default AWS region for resources without spec.region (else the AWS SDK's default)."""
+    cluster_id: str = "default"
+    """Identifies this cluster in the owner tag of SageMaker pipelines; unique per account."""
+    metrics_port: int = 8080
+    """Port of the Prometheus /metrics endpoint (0 disables it)."""
+    health_port: int = 8081
+    """Port of /healthz (liveness: watches not stalled) and /readyz (initial listing done)."""
+    bind_address: str = "0.0.0.0"
+    """Address the metrics and health servers listen on."""
+    peering: str | None = "sagemaker-pipelines-operator"
+    """kopf peering name for leader election between replicas; None runs standalone."""
+    max_workers: int = 20
+    """Most synchronous handlers running at once."""
+    aws_tps: float = 10.0
+    """SageMaker calls per second allowed per region, shared by every handler."""
+    aws_burst: int = 20
+    """Burst size of that budget."""
+    resync_seconds: float = 300.0
+    """How often Pipelines are checked for drift against SageMaker."""
+    poll_min_seconds: float = 5.0
+    """Fastest run status polling (just after a start)."""
+    poll_max_seconds: float = 60.0
+    """Slowest run status polling (long-running executions)."""
+    default_deletion_policy: DeletionPolicy = "Retain"
+    """deletionPolicy for Pipelines that do not set one."""
+    allow_unmanaged_pipelines: bool = False
+    """Allow PipelineRuns with spec.pipelineName (pipelines not managed by a Pipeline resource)."""
+    require_namespace_role: bool = False
+    """Refuse namespaces without the `sagemaker.pipelines.dev/role-arn` annotation."""
+    allowed_role_accounts: tuple[str, ...] = ()
+    """AWS account ids namespace roles may belong to; empty allows any."""
+    watch_stall_seconds: float = 600.0
+    """Liveness fails when no watch event arrived for this long (a known kopf failure mode)."""
+    log_format: LogFormat = "text"
+    """text or json (one object per line, with namespace/name fields)."""
+    log_level: str = "INFO"
+    """Python logging level."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Reserved for settings of tests and benchmarks; never set from flags."""
+
+
+_LIST_FIELDS = {"namespaces", "allowed_role_accounts"}
+_BOOL_FIELDS = {"allow_unmanaged_pipelines", "require_namespace_role"}
+_FLAGS = {"namespaces": "--namespace", "allowed_role_accounts": "--allowed-role-account"}
+_CHOICES = {"log_format": ("text", "json"), "default_deletion_policy": ("Retain", "Delete")}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add one flag per setting; defaults come from `SMPO_<NAME>` when set."""
+    defaults = OperatorSettings()
+    for f in fields(OperatorSettings):
+        if f.name == "extra":
+            continue
+        flag = _FLAGS.get(f.name, "--" + f.name.replace("_", "-"))
+        env = "SMPO_" + f.name.upper()
+        help_text = f"{_doc(f.name)} [env {env}]"
+        default = getattr(defaults, f.name)
+        raw = os.environ.get(env)
+        if f.name in _BOOL_FIELDS:
+            value = raw.lower() in {"1", "true", "yes"} if raw is not None else default
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=value, help=help_text)
+        elif f.name in _LIST_FIELDS:
+            value = tuple(x for x in (raw or "").split(",") if x) if raw is not None else default
+            parser.add_argument(
+                flag, dest=f.name, action="append", default=None, help=help_text + " (repeatable)"
+            )
+            parser.set_defaults(**{f"_{f.name}_env": value})
+        elif f.name == "peering":
+            parser.add_argument(flag, default=raw if raw is not None else default, help=help_text)
+            parser.add_argument(
+                "--standalone", action="store_true", help="run without peering (a single replica)"
+            )
+        else:
+            kind = type(default) if default is not None else str
+            parser.add_argument(
+                flag,
+                type=kind,
+                default=kind(raw) if raw is not None else default,
+                choices=_CHOICES.get(f.name),
+                help=help_text,
+            )
+
+
+def from_arguments(args: argparse.Namespace) -> OperatorSettings:
+    """Settings from parsed flags (see `add_arguments`)."""
+    values: dict[str, Any] = {}
+    for f in fields(OperatorSettings):
+        if f.name == "extra":
+            continue
+        value = getattr(args, f.name)
+        if f.name in _LIST_FIELDS:
+            value = tuple(value) if value else getattr(args, f"_{f.name}_env")
+        values[f.name] = value
+    if getattr(args, "standalone", False):
+        values["peering"] = None
+    return OperatorSettings(**values)
+
+
+def _doc(name: str) -> str:
+    return _DOCS.get(name, name)
+
+
+def _field_docs() -> dict[str, str]:
+    """Attribute docstrings of OperatorSettings, read from the source (one truth for --help)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(OperatorSettings))
+    docs: dict[str, str] = {}
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    for node, nxt in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(nxt, ast.Expr)
+            and isinstance(nxt.value, ast.Constant)
+        ):
+            docs[node.target.id] = str(nxt.value.value)
+    return docs
+
+
+_DOCS = _field_docs()
