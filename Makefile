@@ -50,7 +50,7 @@ test-unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 test: venv tools lint
-	$(BIN)/pytest tests $(PYTEST_ARGS)
+	$(BIN)/pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
 
 bench: venv tools
 	$(BIN)/pytest tests/bench -m bench -s $(PYTEST_ARGS)

@@ -1,0 +1,82 @@
+"""Maps botocore exceptions onto the error taxonomy (errors.py): the only place that reads AWS codes."""
+
+from __future__ import annotations
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
+
+from sagemaker_pipelines_operator.api import conditions as c
+from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Stalled, Transient
+
+THROTTLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ProvisionedThroughputExceededException",
+        "SlowDown",
+    }
+)
+# Conditions that heal by themselves: a quota frees up, a concurrent update finishes.
+_RETRYABLE_CODES = frozenset(
+    {"ResourceLimitExceeded", "ConflictException", "ResourceInUse", "InternalFailure", "ServiceUnavailable"}
+)
+_NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException", "NoSuchKey", "NoSuchBucket"})
+_NETWORK = (EndpointConnectionError, ConnectionClosedError, ConnectTimeoutError, ReadTimeoutError)
+
+
+def error_code(exc: BaseException) -> str | None:
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+        return str(code) if code else None
+    return None
+
+
+def outcome_label(exc: BaseException | None) -> str:
+    """The `outcome` label of smpo_sagemaker_requests_total for a call that raised `exc`."""
+    if exc is None:
+        return "success"
+    code = error_code(exc)
+    if code in THROTTLE_CODES:
+        return "throttled"
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
+        return "server_error" if int(status) >= 500 else "client_error"
+    return "network_error"
+
+
+def classify_aws_error(exc: BaseException, operation: str) -> ReconcileError:
+    """The taxonomy class of an exception raised by a boto3 call."""
+    if isinstance(exc, ClientError):
+        code = error_code(exc) or "Unknown"
+        message = str(exc.response.get("Error", {}).get("Message") or exc)
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400))
+        text = f"{operation}: {code}: {message}"
+        if code in _NOT_FOUND_CODES or _is_validation_not_found(code, message):
+            return NotFound(c.AWS_REJECTED, text)
+        if code in THROTTLE_CODES or code in _RETRYABLE_CODES or status >= 500:
+            return Transient(c.AWS_UNAVAILABLE, text, delay=30.0 if code == "ResourceLimitExceeded" else None)
+        return Stalled(c.AWS_REJECTED, text)
+    if isinstance(exc, _NETWORK):
+        return Transient(c.AWS_UNAVAILABLE, f"{operation}: cannot reach SageMaker: {exc}")
+    if isinstance(exc, NoCredentialsError | NoRegionError | ParamValidationError):
+        return Stalled(c.AWS_REJECTED, f"{operation}: {exc}")
+    if isinstance(exc, BotoCoreError):
+        return Transient(c.AWS_UNAVAILABLE, f"{operation}: {exc}")
+    raise exc
+
+
+def _is_validation_not_found(code: str, message: str) -> bool:
+    # SageMaker answers some lookups of missing executions with ValidationException
+    # ("... does not exist") instead of ResourceNotFound.
+    return code == "ValidationException" and "does not exist" in message.lower()

@@ -1,0 +1,72 @@
+"""The SageMaker seam: every call goes through `SageMakerApi.call` (rate budget, metrics, errors).
+
+Operation-specific helpers live in `aws/pipelines.py` and `aws/executions.py`; they call
+`call` with the operation's API name so the IAM policy test can find every operation used.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from sagemaker_pipelines_operator.aws.errors import classify_aws_error, outcome_label
+from sagemaker_pipelines_operator.aws.ratelimit import RateBudget
+from sagemaker_pipelines_operator.aws.sessions import ClientFactory
+from sagemaker_pipelines_operator.metrics import SAGEMAKER_REQUEST_DURATION, SAGEMAKER_REQUESTS_TOTAL
+
+
+class SageMakerApi:
+    """SageMaker calls for one (region, role), sharing the operator-wide rate budget."""
+
+    def __init__(self, factory: ClientFactory, budget: RateBudget, region: str | None, role_arn: str | None):
+        self.region = factory.region(region)
+        self.role_arn = role_arn
+        self._client = factory.client("sagemaker", self.region, role_arn)
+        self._bucket = budget.bucket(self.region)
+
+    def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Call `operation` (API name, e.g. "DescribePipeline"); raises a taxonomy error on failure."""
+        method = getattr(self._client, _snake(operation))
+        started = time.monotonic()
+        self._bucket.acquire()
+        error: BaseException | None = None
+        try:
+            response: dict[str, Any] = method(**params)
+            return response
+        except Exception as exc:
+            error = exc
+            raise classify_aws_error(exc, operation) from exc
+        finally:
+            SAGEMAKER_REQUESTS_TOTAL.labels(operation=operation, outcome=outcome_label(error)).inc()
+            SAGEMAKER_REQUEST_DURATION.labels(operation=operation).observe(time.monotonic() - started)
+
+    def paginate(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+        """All items of a paginated list operation (each page is one budgeted call)."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = self.call(operation, **params, **({"NextToken": token} if token else {}))
+            items.extend(page.get(key, []))
+            token = page.get("NextToken")
+            if not token:
+                return items
+
+
+class AwsAccess:
+    """Entry point for handlers: SageMaker APIs by region and role, and one shared budget."""
+
+    def __init__(self, default_region: str | None, tps: float, burst: int) -> None:
+        self.factory = ClientFactory(default_region)
+        self.budget = RateBudget(tps, burst)
+        self._apis: dict[tuple[str, str | None], SageMakerApi] = {}
+
+    def sagemaker(self, region: str | None = None, role_arn: str | None = None) -> SageMakerApi:
+        key = (self.factory.region(region), role_arn)
+        if key not in self._apis:
+            self._apis[key] = SageMakerApi(self.factory, self.budget, region, role_arn)
+        return self._apis[key]
+
+
+def _snake(operation: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()

@@ -1,0 +1,75 @@
+"""boto3 clients per (region, role), built once and shared; roles assumed through STS and refreshed.
+
+Credentials come from the standard chain (IRSA, EKS Pod Identity, env). A namespace role is
+assumed with botocore's own refreshing credential fetcher, so sessions never expire mid-run.
+`AWS_ENDPOINT_URL_SAGEMAKER` (standard SDK setting) points clients at the emulator in tests.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+
+from sagemaker_pipelines_operator.aws.errors import THROTTLE_CODES
+from sagemaker_pipelines_operator.metrics import SAGEMAKER_THROTTLES_TOTAL
+
+# botocore's adaptive mode adds client-side rate limiting on throttles on top of our budget.
+CLIENT_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 6},
+    connect_timeout=5,
+    read_timeout=30,
+    user_agent_extra="sagemaker-pipelines-operator",
+)
+
+
+class ClientFactory:
+    """Creates and caches boto3 clients by (service, region, role)."""
+
+    def __init__(self, default_region: str | None = None) -> None:
+        self._base = boto3.session.Session()
+        self.default_region = default_region or self._base.region_name or "us-east-1"
+        self._clients: dict[tuple[str, str, str | None], Any] = {}
+        self._lock = threading.Lock()
+
+    def region(self, region: str | None) -> str:
+        return region or self.default_region
+
+    def client(self, service: str, region: str | None = None, role_arn: str | None = None) -> Any:
+        key = (service, self.region(region), role_arn)
+        with self._lock:
+            if key not in self._clients:
+                session = self._session_for(key[1], role_arn)
+                client = session.client(service, config=CLIENT_CONFIG)
+                client.meta.events.register(f"needs-retry.{service}", _count_throttle)
+                self._clients[key] = client
+            return self._clients[key]
+
+    def _session_for(self, region: str, role_arn: str | None) -> boto3.session.Session:
+        if role_arn is None:
+            return boto3.session.Session(region_name=region)
+        core = botocore.session.get_session()
+        fetcher = AssumeRoleCredentialFetcher(
+            client_creator=self._base._session.create_client,
+            source_credentials=self._base.get_credentials(),
+            role_arn=role_arn,
+            extra_args={"RoleSessionName": "sagemaker-pipelines-operator"},
+        )
+        core._credentials = DeferredRefreshableCredentials(
+            method="assume-role", refresh_using=fetcher.fetch_credentials
+        )
+        return boto3.session.Session(botocore_session=core, region_name=region)
+
+
+def _count_throttle(response: Any = None, operation: Any = None, **_: Any) -> None:
+    """Counts every throttled attempt, including those botocore retries by itself."""
+    if not response or operation is None:
+        return
+    parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
+    code = (parsed or {}).get("Error", {}).get("Code") if isinstance(parsed, dict) else None
+    if code in THROTTLE_CODES:
+        SAGEMAKER_THROTTLES_TOTAL.labels(operation=operation.name).inc()

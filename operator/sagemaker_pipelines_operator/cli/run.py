@@ -1,0 +1,38 @@
+"""`smpo run`: the operator process (kopf), with metrics and health endpoints."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from typing import Any
+
+from sagemaker_pipelines_operator.settings import add_arguments, from_arguments
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run", help="run the operator", description="Run the operator against the current cluster."
+    )
+    parser.add_argument("--kubeconfig", help="kubeconfig path (default: in-cluster, then ~/.kube/config)")
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
+    from sagemaker_pipelines_operator.handlers.context import OperatorContext, load_kube_config
+    from sagemaker_pipelines_operator.handlers.operator import run_operator
+
+    settings = from_arguments(args)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx = OperatorContext(
+        settings=settings,
+        aws=AwsAccess(settings.region, settings.aws_tps, settings.aws_burst),
+        kube_config=load_kube_config(args.kubeconfig),
+    )
+    try:
+        asyncio.run(run_operator(ctx))
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,50 @@
+"""What every handler needs, created once per operator process and passed explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import kubernetes
+
+from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
+from sagemaker_pipelines_operator.settings import OperatorSettings
+
+
+@dataclass
+class OperatorContext:
+    """Settings, AWS access and a Kubernetes client for one operator process."""
+
+    settings: OperatorSettings
+    aws: AwsAccess
+    kube_config: Any
+    """kubernetes.client.Configuration of the cluster being watched."""
+    state: dict[str, Any] = field(default_factory=dict)
+    """Process-wide caches owned by handler modules (keyed by module)."""
+
+    @property
+    def api_client(self) -> Any:
+        if "api_client" not in self.state:
+            self.state["api_client"] = kubernetes.client.ApiClient(self.kube_config)
+        return self.state["api_client"]
+
+    @property
+    def custom_objects(self) -> Any:
+        return kubernetes.client.CustomObjectsApi(self.api_client)
+
+    @property
+    def core(self) -> Any:
+        return kubernetes.client.CoreV1Api(self.api_client)
+
+
+def load_kube_config(kubeconfig: str | None) -> Any:
+    """A Configuration from a kubeconfig path, else in-cluster, else the default kubeconfig."""
+    config = kubernetes.client.Configuration()
+    if kubeconfig:
+        kubernetes.config.load_kube_config(config_file=kubeconfig, client_configuration=config)
+        return config
+    try:
+        kubernetes.config.load_incluster_config(client_configuration=config)
+    except kubernetes.config.ConfigException:
+        kubernetes.config.load_kube_config(client_configuration=config)
+    return config

@@ -1,0 +1,108 @@
+"""Assembles and runs the kopf operator: registry, production settings, login, and the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import threading
+from typing import Any
+
+import kopf
+
+from sagemaker_pipelines_operator import GROUP
+from sagemaker_pipelines_operator.handlers.context import OperatorContext
+
+FINALIZER = f"{GROUP}/finalizer"
+"""Our finalizer; chosen once, as renaming it strands objects with the old one."""
+ANNOTATION_PREFIX = GROUP
+"""kopf's progress and last-handled annotations live under our group, never kopf's defaults."""
+
+# Each module defines `register(registry, ctx)`.
+HANDLER_MODULES: tuple[str, ...] = (
+    "sagemaker_pipelines_operator.handlers.pipeline",
+    "sagemaker_pipelines_operator.handlers.pipelinerun",
+    "sagemaker_pipelines_operator.handlers.schedule",
+)
+
+
+def configure(settings: kopf.OperatorSettings, ctx: OperatorContext) -> None:
+    """Production settings for kopf."""
+    ours = ctx.settings
+    settings.persistence.finalizer = FINALIZER
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix=ANNOTATION_PREFIX, key="last-handled-configuration"
+    )
+    # Server-side watch timeouts make stalled connections reconnect instead of hanging forever.
+    settings.watching.server_timeout = 300
+    settings.watching.client_timeout = 330
+    settings.watching.connect_timeout = 30
+    settings.watching.reconnect_backoff = 1.0
+    if ours.selector:
+        settings.watching.label_selectors[GROUP] = ours.selector
+    settings.execution.max_workers = ours.max_workers
+    # Events are posted explicitly on transitions; kopf's per-log-line Events would be noise.
+    settings.posting.level = logging.WARNING
+    settings.posting.reporting_component = "sagemaker-pipelines-operator"
+    if ours.peering:
+        settings.peering.name = ours.peering
+        settings.peering.mandatory = False
+        settings.peering.clusterwide = not ours.namespaces
+    settings.peering.standalone = ours.peering is None
+
+
+def build_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+
+    @kopf.on.startup(registry=registry)
+    def _configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        configure(settings, ctx)
+
+    @kopf.on.login(registry=registry)
+    def _login(**_: Any) -> kopf.ConnectionInfo:
+        return connection_info(ctx.kube_config)
+
+    for name in HANDLER_MODULES:
+        importlib.import_module(name).register(registry, ctx)
+    return registry
+
+
+def connection_info(config: Any) -> kopf.ConnectionInfo:
+    """kopf credentials from a kubernetes.client.Configuration (kubeconfig or in-cluster)."""
+    token = None
+    auth = (config.api_key or {}).get("authorization") or (config.api_key or {}).get("BearerToken")
+    if auth:
+        token = auth.split(" ", 1)[1] if auth.lower().startswith("bearer ") else auth
+    if config.refresh_api_key_hook is not None:  # in-cluster: the bound token rotates
+        config.refresh_api_key_hook(config)
+        auth = config.api_key.get("authorization", "")
+        token = auth.split(" ", 1)[1] if " " in auth else auth
+    return kopf.ConnectionInfo(
+        server=config.host,
+        ca_path=config.ssl_ca_cert,
+        insecure=not config.verify_ssl,
+        token=token,
+        certificate_path=config.cert_file,
+        private_key_path=config.key_file,
+    )
+
+
+async def run_operator(
+    ctx: OperatorContext,
+    *,
+    stop_flag: asyncio.Event | threading.Event | None = None,
+    ready_flag: asyncio.Event | threading.Event | None = None,
+) -> None:
+    """Run until `stop_flag` is set (or forever)."""
+    ours = ctx.settings
+    await kopf.operator(
+        registry=build_registry(ctx),
+        clusterwide=not ours.namespaces,
+        namespaces=list(ours.namespaces),
+        standalone=ours.peering is None,
+        peering_name=ours.peering,
+        stop_flag=stop_flag,
+        ready_flag=ready_flag,
+        memo=kopf.Memo(ctx=ctx),
+    )
