@@ -30,8 +30,8 @@ DRIFTED: Final = "Drifted"
 RECONCILED: Final = "Reconciled"
 """Ready=True: the desired state is applied and was confirmed by SageMaker."""
 
-PROGRESSING: Final = "Progressing"
-"""Reconciling=True: first sight of a resource, or a change is being applied."""
+PROGRESSING: Final = "Reconciling"
+"""Ready=Unknown, Reconciling=True: first sight of a resource, or a change is being applied."""
 
 INVALID_SPEC: Final = "InvalidSpec"
 """Stalled=True: the spec fails validation the API server could not express."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import logging
 import threading
 from typing import Any
 
@@ -43,7 +42,7 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext) -> None:
         settings.watching.label_selectors[GROUP] = ours.selector
     settings.execution.max_workers = ours.max_workers
     # Events are posted explicitly on transitions; kopf's per-log-line Events would be noise.
-    settings.posting.level = logging.WARNING
+    settings.posting.loggers = False
     settings.posting.reporting_component = "sagemaker-pipelines-operator"
     if ours.peering:
         settings.peering.name = ours.peering
@@ -70,14 +69,11 @@ def build_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
 
 def connection_info(config: Any) -> kopf.ConnectionInfo:
     """kopf credentials from a kubernetes.client.Configuration (kubeconfig or in-cluster)."""
-    token = None
-    auth = (config.api_key or {}).get("authorization") or (config.api_key or {}).get("BearerToken")
-    if auth:
-        token = auth.split(" ", 1)[1] if auth.lower().startswith("bearer ") else auth
-    if config.refresh_api_key_hook is not None:  # in-cluster: the bound token rotates
+    if config.refresh_api_key_hook is not None:  # bound tokens rotate; kopf re-logs in on 401
         config.refresh_api_key_hook(config)
-        auth = config.api_key.get("authorization", "")
-        token = auth.split(" ", 1)[1] if " " in auth else auth
+    keys = config.api_key or {}
+    auth = keys.get("authorization") or keys.get("BearerToken") or ""
+    token = auth.split(" ", 1)[1] if auth.lower().startswith("bearer ") else auth or None
     return kopf.ConnectionInfo(
         server=config.host,
         ca_path=config.ssl_ca_cert,

@@ -36,12 +36,9 @@ def write_verdict(
     conditions, event = apply_verdict(current_conditions(body), verdict, generation=generation, now=now())
     patch.status.update(status_fields or {})
     patch.status["conditions"] = [dump(x) for x in conditions]
-    if not verdict.reconciling or verdict.stalled:
-        patch.status["observedGeneration"] = generation
+    patch.status["observedGeneration"] = generation
     if event is not None:
-        (kopf.warn if event.type == "Warning" else kopf.info)(
-            body, reason=event.reason, message=event.message
-        )
+        kopf.event(body, type=event.type, reason=event.reason, message=event.message)
 
 
 def raise_for_kopf(verdict: Verdict, default_retry: float = 30.0) -> None:
