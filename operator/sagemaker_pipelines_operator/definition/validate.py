@@ -1,0 +1,319 @@
+"""validate_definition: every semantic problem in a pipeline definition, each with a precise path.
+
+One validator serves the operator, `smpo validate` and the emulator, so the message a user sees
+in CI is the message the emulator answers with.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sagemaker_pipelines_operator.definition.canonical import canonical_json
+from sagemaker_pipelines_operator.definition.conditions import ConditionChecker
+from sagemaker_pipelines_operator.definition.graph import find_cycle, step_dependencies
+from sagemaker_pipelines_operator.definition.parameters import declared_parameters, parameter_problems
+from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
+from sagemaker_pipelines_operator.definition.references import (
+    EXECUTION_VARIABLES,
+    EXPERIMENT_CONFIG_PROPERTIES,
+    Reference,
+    scan_expressions,
+)
+from sagemaker_pipelines_operator.definition.steps import BRANCHES, StepRef, iter_steps, step_content
+
+SUPPORTED_VERSIONS = ("2020-12-01",)
+# The `Type` values of the SageMaker Python SDK's StepTypeEnum plus the newer SDK step classes
+# (EMR Serverless, endpoints, inference components, lineage, Bedrock).
+STEP_TYPES = (
+    "Training",
+    "Processing",
+    "Transform",
+    "Tuning",
+    "Model",
+    "RegisterModel",
+    "Condition",
+    "Fail",
+    "Callback",
+    "Lambda",
+    "QualityCheck",
+    "ClarifyCheck",
+    "EMR",
+    "EMRServerless",
+    "AutoML",
+    "EndpointConfig",
+    "Endpoint",
+    "InferenceComponent",
+    "Lineage",
+    "BedrockCustomModel",
+    "BedrockCustomModelDeployment",
+    "BedrockProvisionedModelThroughput",
+    "BedrockModelImport",
+)
+STEP_NAME = re.compile(r"[A-Za-z0-9\-_]{1,64}")
+# botocore's PipelineDefinition shape: max length 1048576 (tests pin this to the model).
+PIPELINE_DEFINITION_MAX_LENGTH = 1_048_576
+_OUTPUT_PARAMETER = re.compile(r"^\.OutputParameters\[['\"](.+?)['\"]\]")
+_TYPE_HINTS = {"CreateModel": "Model", "Emr": "EMR", "AutoMLJob": "AutoML", "EMR-Serverless": "EMRServerless"}
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class _Validator:
+    def __init__(self, definition: Mapping[str, Any]) -> None:
+        self.definition = definition
+        self.problems: list[DefinitionProblem] = []
+        self.refs = list(iter_steps(definition))
+        self.by_name: dict[str, StepRef] = {}
+        for ref in self.refs:
+            if ref.name is not None and ref.name not in self.by_name:
+                self.by_name[ref.name] = ref
+        self.parameter_types = {p.name: p.type for p in declared_parameters(definition)}
+
+    def add(self, path: str, message: str, step: str | None = None) -> None:
+        self.problems.append(DefinitionProblem(path, message, step))
+
+    def run(self) -> list[DefinitionProblem]:
+        self.version()
+        self.problems.extend(parameter_problems(self.definition))
+        if self.steps_list():
+            seen: dict[str, str] = {}
+            for ref in self.refs:
+                self.step(ref, seen)
+            # Self-edges are reported where they are written (DependsOn, a Get of its own property).
+            graph = {name: deps - {name} for name, deps in step_dependencies(self.definition).items()}
+            cycle = find_cycle(graph)
+            if cycle:
+                self.add("Steps", f"dependency cycle: {' -> '.join(cycle)}")
+        self.experiment_config()
+        self.size()
+        return self.problems
+
+    def version(self) -> None:
+        version = self.definition.get("Version")
+        supported = ", ".join(SUPPORTED_VERSIONS)
+        if version is None:
+            self.add("Version", f"a definition needs Version (supported: {supported})")
+        elif version not in SUPPORTED_VERSIONS:
+            self.add("Version", f"unsupported Version {version!r} (supported: {supported})")
+
+    def steps_list(self) -> bool:
+        steps = self.definition.get("Steps")
+        if steps is None:
+            self.add("Steps", "a definition needs Steps, a list of steps")
+            return False
+        if not isinstance(steps, list):
+            self.add("Steps", f"Steps must be a list of steps, got {type(steps).__name__}")
+            return False
+        if not steps:
+            self.add("Steps", "a pipeline needs at least one step")
+        for index, body in enumerate(steps):
+            if not isinstance(body, Mapping):
+                self.add(f"Steps[{index}]", "a step must be an object with Name, Type and Arguments")
+        return True
+
+    def step(self, ref: StepRef, seen: dict[str, str]) -> None:
+        name = ref.name
+        if name is None:
+            self.add(f"{ref.path}.Name", "a step needs a Name (a string)")
+        elif not STEP_NAME.fullmatch(name):
+            self.add(
+                f"{ref.path}.Name", f"invalid step name {name!r}: use 1-64 letters, digits, - or _", name
+            )
+        elif name in seen:
+            self.add(f"{ref.path}.Name", f"duplicate step name '{name}' (also at {seen[name]})", name)
+        else:
+            seen[name] = ref.path
+        step_type = ref.body.get("Type")
+        if step_type is None:
+            self.add(f"{ref.path}.Type", f"a step needs a Type (one of {', '.join(STEP_TYPES)})", name)
+        elif step_type not in STEP_TYPES:
+            hint = _TYPE_HINTS.get(str(step_type))
+            suggestion = f"; use '{hint}'" if hint else _suggest(str(step_type), list(STEP_TYPES))
+            self.add(f"{ref.path}.Type", f"unknown step type {step_type!r}{suggestion}", name)
+        self.depends_on(ref)
+        references, problems = scan_expressions(step_content(ref), ref.path, name)
+        self.problems.extend(problems)
+        for reference in references:
+            self.resolve(reference, ref)
+        if step_type == "Condition":
+            self.condition_step(ref)
+        elif step_type == "Fail":
+            self.fail_step(ref)
+        self.declared_lists(ref)
+
+    def depends_on(self, ref: StepRef) -> None:
+        depends_on = ref.body.get("DependsOn")
+        if depends_on is None:
+            return
+        path = f"{ref.path}.DependsOn"
+        if not isinstance(depends_on, list):
+            self.add(path, "DependsOn must be a list of step names", ref.name)
+            return
+        for index, target in enumerate(depends_on):
+            where = f"{path}[{index}]"
+            if not isinstance(target, str):
+                self.add(where, f"DependsOn entries are step names, got {target!r}", ref.name)
+            elif target == ref.name:
+                self.add(where, "a step cannot depend on itself", ref.name)
+            elif target not in self.by_name:
+                self.add(where, f"no step named '{target}'{_suggest(target, list(self.by_name))}", ref.name)
+            else:
+                self.other_branch(ref, target, where)
+
+    def other_branch(self, ref: StepRef, target: str, where: str) -> None:
+        other = self.by_name[target]
+        if ref.condition is not None and other.condition == ref.condition and other.branch != ref.branch:
+            self.add(
+                where,
+                f"'{target}' is in the {other.branch} of Condition '{ref.condition}' and never runs "
+                f"together with this {ref.branch} step",
+                ref.name,
+            )
+
+    def resolve(self, reference: Reference, ref: StepRef | None) -> None:
+        step = ref.name if ref else None
+        target, rest, path = reference.target, reference.rest, reference.path
+        if reference.root == "Parameters":
+            if target not in self.parameter_types:
+                self.add(
+                    path, f"no parameter named '{target}'{_suggest(target, list(self.parameter_types))}", step
+                )
+            elif rest:
+                self.add(path, f"'{reference.expression}': a parameter reference takes no property", step)
+        elif reference.root == "Execution":
+            if target not in EXECUTION_VARIABLES or rest:
+                known = ", ".join(sorted(EXECUTION_VARIABLES))
+                self.add(path, f"unknown execution variable '{reference.expression}' (known: {known})", step)
+        elif reference.root == "PipelineExperimentConfig":
+            if target not in EXPERIMENT_CONFIG_PROPERTIES or rest:
+                self.add(
+                    path, f"unknown property '{reference.expression}' (ExperimentName or TrialName)", step
+                )
+        elif ref is None:
+            self.add(
+                path, f"'{reference.expression}': only Parameters and Execution variables can be used here"
+            )
+        else:
+            self.step_reference(reference, ref)
+
+    def step_reference(self, reference: Reference, ref: StepRef) -> None:
+        target, rest, path = reference.target, reference.rest, reference.path
+        if target not in self.by_name:
+            self.add(path, f"no step named '{target}'{_suggest(target, list(self.by_name))}", ref.name)
+            return
+        if not rest:
+            self.add(
+                path,
+                f"'{reference.expression}' names no property (e.g. Steps.{target}.Properties...)",
+                ref.name,
+            )
+            return
+        if target == ref.name:
+            self.add(path, f"a step cannot read its own properties ('{reference.expression}')", ref.name)
+            return
+        self.other_branch(ref, target, path)
+        body = self.by_name[target].body
+        if rest.startswith(".PropertyFiles."):
+            file_name = rest[len(".PropertyFiles.") :].split(".")[0]
+            declared = _declared_names(body.get("PropertyFiles"), "PropertyFileName")
+            if file_name not in declared:
+                self.add(path, f"step '{target}' declares no property file '{file_name}'", ref.name)
+        match = _OUTPUT_PARAMETER.match(rest)
+        if match and isinstance(body.get("OutputParameters"), list):
+            declared = _declared_names(body.get("OutputParameters"), "OutputName")
+            if match.group(1) not in declared:
+                self.add(path, f"step '{target}' declares no output parameter '{match.group(1)}'", ref.name)
+
+    def condition_step(self, ref: StepRef) -> None:
+        arguments = ref.body.get("Arguments")
+        if not isinstance(arguments, Mapping):
+            self.add(f"{ref.path}.Arguments", "a Condition step needs Arguments with Conditions", ref.name)
+            return
+        checker = ConditionChecker(ref.name, self.parameter_types)
+        checker.conditions(arguments.get("Conditions"), f"{ref.path}.Arguments.Conditions")
+        self.problems.extend(checker.problems)
+        for branch in BRANCHES:
+            entries = arguments.get(branch)
+            path = f"{ref.path}.Arguments.{branch}"
+            if entries is None:
+                continue
+            if not isinstance(entries, list):
+                self.add(path, f"{branch} must be a list of steps", ref.name)
+                continue
+            for index, body in enumerate(entries):
+                if not isinstance(body, Mapping):
+                    self.add(
+                        f"{path}[{index}]", "a step must be an object with Name, Type and Arguments", ref.name
+                    )
+
+    def fail_step(self, ref: StepRef) -> None:
+        arguments = ref.body.get("Arguments")
+        message = arguments.get("ErrorMessage") if isinstance(arguments, Mapping) else None
+        if message is None:
+            self.add(
+                f"{ref.path}.Arguments.ErrorMessage", "a Fail step needs Arguments.ErrorMessage", ref.name
+            )
+        elif not isinstance(message, (str, Mapping)):
+            self.add(
+                f"{ref.path}.Arguments.ErrorMessage",
+                "ErrorMessage must be a string or a Get/Std:Join",
+                ref.name,
+            )
+
+    def declared_lists(self, ref: StepRef) -> None:
+        for key, name_field in (("PropertyFiles", "PropertyFileName"), ("OutputParameters", "OutputName")):
+            entries = ref.body.get(key)
+            if entries is None:
+                continue
+            if not isinstance(entries, list):
+                self.add(f"{ref.path}.{key}", f"{key} must be a list", ref.name)
+                continue
+            seen: set[str] = set()
+            for index, entry in enumerate(entries):
+                label = entry.get(name_field) if isinstance(entry, Mapping) else None
+                if not isinstance(label, str) or not label:
+                    self.add(f"{ref.path}.{key}[{index}]", f"each entry needs {name_field}", ref.name)
+                elif label in seen:
+                    self.add(f"{ref.path}.{key}[{index}]", f"duplicate {name_field} '{label}'", ref.name)
+                seen.add(str(label))
+
+    def experiment_config(self) -> None:
+        config = self.definition.get("PipelineExperimentConfig")
+        if config is None:
+            return
+        references, problems = scan_expressions(config, "PipelineExperimentConfig")
+        self.problems.extend(problems)
+        for reference in references:
+            self.resolve(reference, None)
+
+    def size(self) -> None:
+        try:
+            length = len(canonical_json(self.definition))
+        except (TypeError, ValueError) as exc:
+            self.add("", f"the definition is not plain JSON: {exc}")
+            return
+        if length > PIPELINE_DEFINITION_MAX_LENGTH:
+            self.add(
+                "",
+                f"the definition is {length} characters as compact JSON; "
+                f"SageMaker accepts at most {PIPELINE_DEFINITION_MAX_LENGTH}",
+            )
+
+
+def _declared_names(entries: object, field: str) -> set[str]:
+    if not isinstance(entries, list):
+        return set()
+    return {str(entry.get(field)) for entry in entries if isinstance(entry, Mapping)}
+
+
+def validate_definition(definition: Mapping[str, Any]) -> list[DefinitionProblem]:
+    """All problems in `definition` (an already parsed object); an empty list means valid."""
+    if not isinstance(definition, Mapping):
+        return [DefinitionProblem("", f"a definition must be a JSON object, got {type(definition).__name__}")]
+    return _Validator(definition).run()
