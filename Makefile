@@ -30,10 +30,12 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-# Real kube-apiserver, etcd and kubectl, built from pinned Go modules (hack/controlplane/).
+# Real etcd, kube-apiserver, kube-controller-manager and kubectl, built from pinned Go modules
+# (hack/controlplane/README.md).
 controlplane:
 	@hack/gobin.sh hack/controlplane/etcd go.etcd.io/etcd/server/v3=etcd
-	@hack/gobin.sh hack/controlplane/kubernetes k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+	@hack/gobin.sh hack/controlplane/kubernetes k8s.io/kubernetes/cmd/kube-apiserver \
+		k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
 
 tools: controlplane
 
