@@ -4,4 +4,10 @@ list a new one in `pytest_plugins`."""
 pytest_plugins = [
     # Local control plane: control_plane, kubeconfig_path, kube_api, namespace.
     "tests.fixtures.kube",
+    # Packaging: helm, kubeconform, kube_schemas, monitoring_crds, install_chart.
+    "tests.fixtures.chart",
+    # SageMaker emulator in a background thread: emulator, sagemaker_client.
+    "tests.fixtures.emulator",
+    # The operator in-process against the control plane and the emulator: start_operator, operator.
+    "tests.fixtures.operator",
 ]
