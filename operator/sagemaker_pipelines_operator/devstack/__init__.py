@@ -1,0 +1,1 @@
+"""`smpo dev`: the whole system on one machine — control plane, emulator, operator, examples."""
