@@ -1,0 +1,258 @@
+"""Executions in motion: walk the DAG, honour parallelism, evaluate Conditions, fail on Fail steps,
+wait on Callbacks, stop and retry. Every transition is a Scheduler entry, never a task."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sagemaker_pipelines_operator.emulator import outcomes
+from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
+from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, Evaluator
+from sagemaker_pipelines_operator.emulator.events import EventSink
+from sagemaker_pipelines_operator.emulator.scheduler import Scheduler
+from sagemaker_pipelines_operator.emulator.state import RUNNING_STEP, Execution, StepRun, random_id
+
+STEP_FAILURE = "Step failure: One or multiple steps failed."
+# Share of a step's duration spent in Starting before it shows Executing.
+_STARTING_SHARE = 0.2
+
+
+class Engine:
+    def __init__(self, scheduler: Scheduler, config: Callable[[], EmulatorConfig], events: EventSink) -> None:
+        self.scheduler = scheduler
+        self.config = config
+        self.events = events
+        self.callbacks: dict[str, tuple[Execution, str]] = {}
+        self.active = 0
+        self.peak_active = 0
+        self.steps_started = 0
+
+    # -- execution lifecycle -------------------------------------------------------------------
+
+    def start(self, execution: Execution, reused: Mapping[str, StepRun] | None = None) -> None:
+        """Begin `execution`; `reused` steps (selective execution) count as done, others not selected skip."""
+        plan = execution.plan
+        execution.progress = dict.fromkeys(plan.order, "pending")
+        if execution.selective is not None:
+            selected = {item["StepName"] for item in execution.selective["SelectedSteps"]}
+            for name in plan.order:
+                if name in (reused or {}):
+                    execution.runs[name] = (reused or {})[name]
+                    execution.progress[name] = "succeeded"
+                elif name not in selected:
+                    execution.progress[name] = "skipped"
+        self._activated(execution, None)
+        self.pump(execution)
+
+    def stop(self, execution: Execution) -> None:
+        now = time.time()
+        self._set_status(execution, "Stopping", now)
+        delay = self.config().stop_delay()
+        for run in execution.runs.values():
+            if run.status in RUNNING_STEP and run.status != "Stopping":
+                self._set_step(execution, run, "Stopping", now)
+                run.generation += 1
+                self.scheduler.call_later(delay, self._stopped, execution, run.name, run.generation)
+        if execution.running_count() == 0:
+            self.scheduler.call_later(delay, self._settle_stop, execution)
+
+    def retry(self, execution: Execution, parallelism: int | None) -> None:
+        for name, state in execution.progress.items():
+            if state in ("failed", "blocked"):
+                execution.progress[name] = "pending"
+        execution.failure_reason = None
+        if parallelism is not None:
+            execution.parallelism = parallelism
+        self._activated(execution, execution.status)
+        self.pump(execution)
+
+    def pump(self, execution: Execution) -> None:
+        """Start every step whose dependencies are met, within MaxParallelExecutionSteps."""
+        if execution.status != "Executing":
+            return
+        progress = execution.progress
+        running = execution.running_count()
+        limit = execution.parallelism or len(progress) or 1
+        stalled = any(state == "failed" for state in progress.values())
+        for name in execution.plan.order:
+            if progress[name] != "pending":
+                continue
+            states = [progress[dep] for dep in execution.plan.deps[name]]
+            if "skipped" in states:
+                progress[name] = "skipped"
+            elif any(state in ("failed", "stopped", "blocked") for state in states):
+                progress[name] = "blocked"
+            elif all(state == "succeeded" for state in states) and not stalled and running < limit:
+                self._start_step(execution, name)
+                running += 1
+        if running == 0:
+            self._finish(execution)
+
+    # -- callbacks -----------------------------------------------------------------------------
+
+    def callback_succeeded(self, execution: Execution, step: str, outputs: dict[str, str]) -> None:
+        run = execution.runs[step]
+        run.outputs = dict(outputs)
+        parameters = [{"Name": key, "Value": value} for key, value in outputs.items()]
+        run.metadata.setdefault("Callback", {})["OutputParameters"] = parameters
+        self._end_step(execution, run, "Succeeded", None)
+
+    def callback_failed(self, execution: Execution, step: str, reason: str) -> None:
+        self._end_step(execution, execution.runs[step], "Failed", reason)
+
+    # -- step transitions ----------------------------------------------------------------------
+
+    def _start_step(self, execution: Execution, name: str) -> None:
+        spec = execution.plan.steps[name]
+        previous = execution.runs.get(name)
+        now = time.time()
+        attempt = previous.attempt + 1 if previous is not None and previous.reused_from is None else 1
+        run = StepRun(name=name, type=spec.type, start=now, attempt=attempt)
+        run.generation = previous.generation + 1 if previous is not None else 0
+        execution.runs[name] = run
+        execution.progress[name] = "running"
+        self.steps_started += 1
+        self._set_step(execution, run, "Starting", now, previous=None)
+        duration = outcomes.step_duration(spec, self.config())
+        self.scheduler.call_later(
+            duration * _STARTING_SHARE, self._executing, execution, name, run.generation, duration
+        )
+
+    def _current(self, execution: Execution, name: str, generation: int) -> StepRun | None:
+        run = execution.runs.get(name)
+        if run is None or run.generation != generation or run.status not in ("Starting", "Executing"):
+            return None
+        return run
+
+    def _executing(self, execution: Execution, name: str, generation: int, duration: float) -> None:
+        run = self._current(execution, name, generation)
+        if run is None:
+            return
+        spec = execution.plan.steps[name]
+        _, _, _, region, account, _ = execution.arn.split(":", 5)
+        run.metadata = outcomes.step_metadata(spec, execution, region, account)
+        self._set_step(execution, run, "Executing", time.time())
+        if spec.type == "Callback":
+            reason = outcomes.failure_reason(spec, execution, run.attempt, self.config())
+            if reason is not None:
+                self._end_step(execution, run, "Failed", reason)
+                return
+            run.callback_token = random_id(
+                10, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+            )
+            queue = spec.body.get("SqsQueueUrl")
+            run.metadata = {"Callback": {"CallbackToken": run.callback_token}}
+            if isinstance(queue, str):
+                run.metadata["Callback"]["SqsQueueUrl"] = queue
+            self.callbacks[run.callback_token] = (execution, name)
+            return
+        remaining = duration * (1 - _STARTING_SHARE)
+        self.scheduler.call_later(remaining, self._complete, execution, name, generation)
+
+    def _complete(self, execution: Execution, name: str, generation: int) -> None:
+        run = self._current(execution, name, generation)
+        if run is None:
+            return
+        spec = execution.plan.steps[name]
+        evaluator = Evaluator(execution, time.time())
+        try:
+            if spec.type == "Condition":
+                self._condition(execution, run, evaluator)
+                return
+            if spec.type == "Fail":
+                self._fail_step(execution, run, evaluator)
+                return
+            reason = outcomes.failure_reason(spec, execution, run.attempt, self.config())
+            if reason is None:
+                run.outputs = outcomes.published_outputs(spec, execution)
+                if spec.type == "Lambda" and run.outputs:
+                    outputs = [
+                        {"Name": key, "Value": outcomes.format_output(v)} for key, v in run.outputs.items()
+                    ]
+                    run.metadata.setdefault("Lambda", {})["OutputParameters"] = outputs
+        except (EvaluationError, outcomes.DirectiveError) as exc:
+            reason = str(exc)
+        self._end_step(execution, run, "Failed" if reason else "Succeeded", reason)
+
+    def _condition(self, execution: Execution, run: StepRun, evaluator: Evaluator) -> None:
+        arguments: Any = execution.plan.steps[run.name].body.get("Arguments", {})
+        holds = evaluator.outcome(arguments.get("Conditions", []))
+        run.metadata = {"Condition": {"Outcome": "True" if holds else "False"}}
+        not_taken = execution.plan.branches.get(run.name, {}).get("ElseSteps" if holds else "IfSteps", ())
+        for name in not_taken:
+            if execution.progress.get(name) == "pending":
+                execution.progress[name] = "skipped"
+        self._end_step(execution, run, "Succeeded", None)
+
+    def _fail_step(self, execution: Execution, run: StepRun, evaluator: Evaluator) -> None:
+        arguments: Any = execution.plan.steps[run.name].body.get("Arguments", {})
+        message = evaluator.text(evaluator.value(arguments.get("ErrorMessage", "")))
+        run.metadata = {"Fail": {"ErrorMessage": message}}
+        execution.failed_by_fail_step = True
+        execution.failure_reason = message
+        self._end_step(execution, run, "Failed", message)
+
+    def _end_step(self, execution: Execution, run: StepRun, status: str, reason: str | None) -> None:
+        now = time.time()
+        run.end = now
+        run.failure_reason = reason
+        run.generation += 1
+        if run.callback_token is not None:
+            self.callbacks.pop(run.callback_token, None)
+        execution.progress[run.name] = status.lower()
+        self._set_step(execution, run, status, now)
+        if execution.status == "Stopping" and execution.running_count() == 0:
+            self._settle_stop(execution)
+        else:
+            self.pump(execution)
+
+    def _stopped(self, execution: Execution, name: str, generation: int) -> None:
+        run = execution.runs.get(name)
+        if run is None or run.generation != generation or run.status != "Stopping":
+            return
+        self._end_step(execution, run, "Stopped", None)
+
+    def _settle_stop(self, execution: Execution) -> None:
+        if execution.status == "Stopping" and execution.running_count() == 0:
+            self._deactivated(execution, "Stopped", None)
+
+    def _finish(self, execution: Execution) -> None:
+        failed = any(state == "failed" for state in execution.progress.values())
+        if not failed:
+            self._deactivated(execution, "Succeeded", None)
+        else:
+            reason = execution.failure_reason if execution.failed_by_fail_step else STEP_FAILURE
+            self._deactivated(execution, "Failed", reason)
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _activated(self, execution: Execution, previous: str | None) -> None:
+        self.active += 1
+        self.peak_active = max(self.peak_active, self.active)
+        execution.status = "Executing"
+        execution.failed_by_fail_step = False
+        execution.modified = time.time()
+        self.events.execution_changed(execution, previous, execution.modified)
+
+    def _deactivated(self, execution: Execution, status: str, reason: str | None) -> None:
+        self.active -= 1
+        execution.failure_reason = reason
+        self._set_status(execution, status, time.time())
+
+    def _set_status(self, execution: Execution, status: str, now: float) -> None:
+        previous, execution.status, execution.modified = execution.status, status, now
+        self.events.execution_changed(execution, previous, now)
+
+    def _set_step(self, execution: Execution, run: StepRun, status: str, now: float, **kw: Any) -> None:
+        previous = kw.get("previous", run.status)
+        run.status = status
+        execution.modified = now
+        self.events.step_changed(execution, run, previous, now)
+
+    def forget(self, execution: Execution) -> None:
+        """Drop an execution's callback tokens (its pipeline was deleted or the emulator reset)."""
+        for run in execution.runs.values():
+            if run.callback_token is not None:
+                self.callbacks.pop(run.callback_token, None)

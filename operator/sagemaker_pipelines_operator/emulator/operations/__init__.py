@@ -1,0 +1,15 @@
+"""Every SageMaker operation the emulator serves, by name: the X-Amz-Target dispatch table."""
+
+from __future__ import annotations
+
+from sagemaker_pipelines_operator.emulator.operations import executions, pipelines, steps, tags
+from sagemaker_pipelines_operator.emulator.operations.common import Handler
+
+OPERATIONS: dict[str, Handler] = {
+    **pipelines.HANDLERS,
+    **executions.HANDLERS,
+    **steps.HANDLERS,
+    **tags.HANDLERS,
+}
+
+__all__ = ["OPERATIONS", "Handler"]

@@ -1,0 +1,211 @@
+"""Pipeline operations: Create/Update/Describe/Delete, ListPipelines, ListPipelineVersions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sagemaker_pipelines_operator.definition.canonical import canonical_json
+from sagemaker_pipelines_operator.emulator import errors
+from sagemaker_pipelines_operator.emulator.operations.common import (
+    checked_tags,
+    compact,
+    find_pipeline,
+    load_definition,
+    remember,
+    replayed,
+    within,
+)
+from sagemaker_pipelines_operator.emulator.pagination import page
+from sagemaker_pipelines_operator.emulator.service import Context
+from sagemaker_pipelines_operator.emulator.state import ACTIVE, Pipeline, PipelineVersion, pipeline_arn
+
+DEFAULT_PAGE = 10
+
+
+def _parallelism(params: dict[str, Any]) -> int | None:
+    config = params.get("ParallelismConfiguration")
+    return int(config["MaxParallelExecutionSteps"]) if config else None
+
+
+def create_pipeline(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    previous = replayed(ctx, "CreatePipeline", params)
+    if previous is not None:
+        return previous
+    name = params["PipelineName"]
+    if ctx.state.pipeline(name) is not None:
+        raise errors.validation(
+            "Pipeline names must be unique within an AWS account and region. "
+            f"Pipeline with name ({name}) already exists."
+        )
+    loaded = load_definition(params)
+    if loaded is None:
+        raise errors.validation(
+            "Either PipelineDefinition or PipelineDefinitionS3Location must be specified."
+        )
+    text, plan = loaded
+    pipeline = Pipeline(
+        name=name,
+        arn=pipeline_arn(ctx.region, ctx.account, name),
+        role_arn=params["RoleArn"],
+        created=ctx.now,
+        modified=ctx.now,
+        display_name=params.get("PipelineDisplayName"),
+        description=params.get("PipelineDescription"),
+        parallelism=_parallelism(params),
+        tags=checked_tags({}, params.get("Tags") or []),
+    )
+    aliases = list(params.get("PipelineVersionAliases") or [])
+    pipeline.versions.append(PipelineVersion(1, text, plan, ctx.now, aliases=aliases))
+    ctx.state.pipelines[name.lower()] = pipeline
+    return remember(ctx, "CreatePipeline", params, {"PipelineArn": pipeline.arn})
+
+
+def update_pipeline(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    pipeline = find_pipeline(ctx, params["PipelineName"])
+    loaded = load_definition(params)
+    if loaded is not None:
+        text, plan = loaded
+        if canonical_json(plan.definition) != canonical_json(pipeline.latest.plan.definition):
+            version = PipelineVersion(len(pipeline.versions) + 1, text, plan, ctx.now)
+            pipeline.versions.append(version)
+    for key, attribute in (
+        ("PipelineDisplayName", "display_name"),
+        ("PipelineDescription", "description"),
+        ("RoleArn", "role_arn"),
+    ):
+        if params.get(key) is not None:
+            setattr(pipeline, attribute, params[key])
+    if params.get("ParallelismConfiguration") is not None:
+        pipeline.parallelism = _parallelism(params)
+    for alias in params.get("PipelineVersionAliases") or []:
+        for version in pipeline.versions:
+            if alias in version.aliases:
+                version.aliases.remove(alias)
+        pipeline.latest.aliases.append(alias)
+    pipeline.modified = ctx.now
+    return {"PipelineArn": pipeline.arn, "PipelineVersionId": pipeline.latest.version_id}
+
+
+def selected_version(pipeline: Pipeline, params: dict[str, Any]) -> PipelineVersion:
+    version_id = params.get("PipelineVersionId")
+    alias = params.get("PipelineVersionAlias")
+    if version_id is not None:
+        version = pipeline.version(int(version_id))
+        if version is None:
+            raise errors.not_found(
+                f"Pipeline version {version_id} of pipeline '{pipeline.arn}' does not exist."
+            )
+        return version
+    if alias is not None:
+        for version in pipeline.versions:
+            if alias in version.aliases:
+                return version
+        raise errors.not_found(
+            f"Pipeline version alias '{alias}' of pipeline '{pipeline.arn}' does not exist."
+        )
+    return pipeline.latest
+
+
+def describe_pipeline(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    pipeline = find_pipeline(ctx, params["PipelineName"])
+    version = selected_version(pipeline, params)
+    parallelism = pipeline.parallelism
+    return compact(
+        {
+            "PipelineArn": pipeline.arn,
+            "PipelineName": pipeline.name,
+            "PipelineDisplayName": pipeline.display_name or pipeline.name,
+            "PipelineDefinition": version.definition_text,
+            "PipelineDescription": pipeline.description,
+            "RoleArn": pipeline.role_arn,
+            "PipelineStatus": "Active",
+            "CreationTime": pipeline.created,
+            "LastModifiedTime": pipeline.modified,
+            "LastRunTime": pipeline.last_run,
+            "ParallelismConfiguration": {"MaxParallelExecutionSteps": parallelism} if parallelism else None,
+            "PipelineVersionDisplayName": version.display_name,
+            "PipelineVersionDescription": version.description,
+            "PipelineVersionAliases": version.aliases or None,
+        }
+    )
+
+
+def delete_pipeline(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    previous = replayed(ctx, "DeletePipeline", params)
+    if previous is not None:
+        return previous
+    pipeline = find_pipeline(ctx, params["PipelineName"])
+    running = [ex for ex in pipeline.executions.values() if ex.status in ACTIVE]
+    if running:
+        raise errors.conflict(
+            f"Pipeline '{pipeline.arn}' has {len(running)} execution(s) in progress; "
+            "stop them before deleting the pipeline."
+        )
+    for arn, execution in pipeline.executions.items():
+        ctx.engine.forget(execution)
+        ctx.state.executions.pop(arn, None)
+    del ctx.state.pipelines[pipeline.name.lower()]
+    return remember(ctx, "DeletePipeline", params, {"PipelineArn": pipeline.arn})
+
+
+def list_pipelines(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    prefix = (params.get("PipelineNamePrefix") or "").lower()
+    pipelines = [
+        p
+        for p in ctx.state.pipelines.values()
+        if p.name.lower().startswith(prefix) and within(p.created, params)
+    ]
+    by_name = params.get("SortBy") == "Name"
+    pipelines.sort(key=lambda p: (p.name.lower(), p.created) if by_name else (p.created, p.name.lower()))
+    if params.get("SortOrder", "Descending") == "Descending":
+        pipelines.reverse()
+    chunk, token = page(pipelines, params, DEFAULT_PAGE)
+    summaries = [
+        compact(
+            {
+                "PipelineArn": p.arn,
+                "PipelineName": p.name,
+                "PipelineDisplayName": p.display_name or p.name,
+                "PipelineDescription": p.description,
+                "RoleArn": p.role_arn,
+                "CreationTime": p.created,
+                "LastModifiedTime": p.modified,
+                "LastExecutionTime": p.last_run,
+            }
+        )
+        for p in chunk
+    ]
+    return compact({"PipelineSummaries": summaries, "NextToken": token})
+
+
+def list_pipeline_versions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    pipeline = find_pipeline(ctx, params["PipelineName"])
+    versions = [v for v in pipeline.versions if within(v.created, params)]
+    if params.get("SortOrder", "Descending") == "Descending":
+        versions.reverse()
+    chunk, token = page(versions, params, DEFAULT_PAGE)
+    summaries = [
+        compact(
+            {
+                "PipelineArn": pipeline.arn,
+                "PipelineVersionId": v.version_id,
+                "CreationTime": v.created,
+                "PipelineVersionDescription": v.description,
+                "PipelineVersionDisplayName": v.display_name,
+                "LastExecutionPipelineExecutionArn": v.last_execution_arn,
+                "PipelineVersionAliases": v.aliases or None,
+            }
+        )
+        for v in chunk
+    ]
+    return compact({"PipelineVersionSummaries": summaries, "NextToken": token})
+
+
+HANDLERS = {
+    "CreatePipeline": create_pipeline,
+    "UpdatePipeline": update_pipeline,
+    "DescribePipeline": describe_pipeline,
+    "DeletePipeline": delete_pipeline,
+    "ListPipelines": list_pipelines,
+    "ListPipelineVersions": list_pipeline_versions,
+}

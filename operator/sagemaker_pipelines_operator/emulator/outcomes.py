@@ -1,0 +1,180 @@
+"""The emulator's rules: how long a step takes, whether it fails, what it publishes, and the
+Metadata (job ARNs) it shows. Outcomes come from the definition itself (see docs/emulator.md):
+
+- `emulator:fail` / `emulator:fail=N` in a step's Description: fail always / the first N attempts;
+- `emulator:seconds=S`: the step takes S seconds;
+- `emulator:out.<key>=<value>`: on success the step publishes <key> (a JsonGet Path, a property
+  path such as `FinalMetricDataList['auc'].Value`, or a Lambda output name); `$Param` takes the
+  value of an execution parameter;
+- execution parameter `EmulatorFailSteps` = "StepA,StepB:1" fails those steps (all / first N attempts);
+- a step whose name matches the config's `fail_step_pattern` fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sagemaker_pipelines_operator.definition.parameters import format_value, parse_value
+from sagemaker_pipelines_operator.emulator.state import random_id
+
+if TYPE_CHECKING:
+    from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
+    from sagemaker_pipelines_operator.emulator.plan import StepSpec
+    from sagemaker_pipelines_operator.emulator.state import Execution
+
+FAIL_STEPS_PARAMETER = "EmulatorFailSteps"
+QUICK_TYPES = frozenset({"Condition", "Fail"})
+_DIRECTIVE = re.compile(r"emulator:(fail|seconds|out)(?:\.([^=\s]+))?(?:=(\S+))?")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_JOB_PREFIXES = {
+    "Training": ("TrainingJob", "training-job"),
+    "Processing": ("ProcessingJob", "processing-job"),
+    "Transform": ("TransformJob", "transform-job"),
+    "Tuning": ("TuningJob", "hyper-parameter-tuning-job"),
+    "AutoML": ("AutoMLJob", "automl-job"),
+    "Model": ("Model", "model"),
+    "Endpoint": ("Endpoint", "endpoint"),
+    "EndpointConfig": ("EndpointConfig", "endpoint-config"),
+    "InferenceComponent": ("InferenceComponent", "inference-component"),
+}
+_BEDROCK = (
+    "BedrockCustomModel",
+    "BedrockCustomModelDeployment",
+    "BedrockProvisionedModelThroughput",
+    "BedrockModelImport",
+)
+
+
+class DirectiveError(ValueError):
+    """An `emulator:` directive that cannot be understood."""
+
+
+@dataclass(frozen=True)
+class Directives:
+    fail_attempts: int | None = None  # None: no directive, -1: every attempt
+    seconds: float | None = None
+    outputs: tuple[tuple[str, str], ...] = ()
+
+
+def parse_directives(description: object) -> Directives:
+    if not isinstance(description, str) or "emulator:" not in description:
+        return Directives()
+    fail: int | None = None
+    seconds: float | None = None
+    outputs: list[tuple[str, str]] = []
+    for match in _DIRECTIVE.finditer(description):
+        kind, key, value = match.groups()
+        try:
+            if kind == "fail":
+                fail = -1 if value is None else int(value)
+            elif kind == "seconds":
+                seconds = float(value or "")
+            elif key and value is not None:
+                outputs.append((key, value))
+            else:
+                raise ValueError("expected emulator:out.<key>=<value>")
+        except ValueError as exc:
+            raise DirectiveError(f"cannot read directive '{match.group(0)}': {exc}") from None
+    return Directives(fail, seconds, tuple(outputs))
+
+
+def step_duration(spec: StepSpec, config: EmulatorConfig) -> float:
+    if spec.directives.seconds is not None:
+        return spec.directives.seconds
+    if spec.type in config.step_seconds_by_type:
+        return config.step_seconds_by_type[spec.type]
+    if spec.type in QUICK_TYPES:
+        return config.step_seconds * config.quick_step_fraction
+    return config.step_seconds
+
+
+def failure_reason(spec: StepSpec, execution: Execution, attempt: int, config: EmulatorConfig) -> str | None:
+    """Why this attempt of a working step fails under the emulator's rules, or None."""
+    fail = spec.directives.fail_attempts
+    if fail is not None and (fail < 0 or attempt <= fail):
+        return (
+            f"Emulated failure: step '{spec.name}' has 'emulator:fail' in its Description (attempt {attempt})"
+        )
+    for item in execution.parameters.get(FAIL_STEPS_PARAMETER, "").split(","):
+        name, _, limit = item.strip().partition(":")
+        if name in (spec.name, "*") and (not limit.strip().isdigit() or attempt <= int(limit)):
+            return f"Emulated failure: step '{spec.name}' is listed in parameter {FAIL_STEPS_PARAMETER}"
+    if config.fail_step_pattern and re.search(config.fail_step_pattern, spec.name):
+        pattern = config.fail_step_pattern
+        return f"Emulated failure: step name '{spec.name}' matches fail_step_pattern '{pattern}'"
+    return None
+
+
+def typed_parameter(execution: Execution, name: str) -> str | int | float | bool:
+    declared = {p.name: p.type for p in execution.plan.declared}
+    return parse_value(declared.get(name, "String"), execution.parameters[name])
+
+
+def published_outputs(spec: StepSpec, execution: Execution) -> dict[str, Any]:
+    outputs: dict[str, Any] = {}
+    for key, raw in spec.directives.outputs:
+        if raw.startswith("$"):
+            name = raw[1:]
+            if name not in execution.parameters:
+                raise DirectiveError(
+                    f"emulator:out.{key} reads parameter '{name}', which this execution lacks"
+                )
+            outputs[key] = typed_parameter(execution, name)
+        elif _NUMBER.fullmatch(raw):
+            outputs[key] = float(raw) if any(c in raw for c in ".eE") else int(raw)
+        elif raw in ("true", "false"):
+            outputs[key] = raw == "true"
+        else:
+            outputs[key] = raw
+    return outputs
+
+
+def _job_name(execution: Execution, step: str) -> str:
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", step).strip("-").lower()[:36] or "step"
+    return f"pipelines-{execution.execution_id}-{slug}"
+
+
+def step_metadata(spec: StepSpec, execution: Execution, region: str, account: str) -> dict[str, Any]:
+    """The Metadata SageMaker shows for a started step: the job or resource it created."""
+    prefix = f"arn:aws:sagemaker:{region}:{account}"
+    name = _job_name(execution, spec.name)
+    arguments = spec.body.get("Arguments")
+    arguments = arguments if isinstance(arguments, Mapping) else {}
+    if spec.type in _JOB_PREFIXES:
+        key, resource = _JOB_PREFIXES[spec.type]
+        return {key: {"Arn": f"{prefix}:{resource}/{name}"}}
+    if spec.type == "RegisterModel":
+        group = arguments.get("ModelPackageGroupName")
+        group = group if isinstance(group, str) else "emulator-model-group"
+        return {"RegisterModel": {"Arn": f"{prefix}:model-package/{group.lower()}/{len(execution.runs)}"}}
+    if spec.type in ("QualityCheck", "ClarifyCheck"):
+        check = {
+            "CheckJobArn": f"{prefix}:processing-job/{name}",
+            "SkipCheck": False,
+            "RegisterNewBaseline": False,
+        }
+        return {spec.type: check}
+    if spec.type == "EMR":
+        upper = random_id(13, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return {"EMR": {"ClusterId": f"j-{upper}", "StepId": f"s-{upper[::-1]}", "StepName": spec.name}}
+    if spec.type == "EMRServerless":
+        return {
+            "EMRServerless": {"ApplicationId": random_id(16), "JobRunId": random_id(16), "JobRunName": name}
+        }
+    if spec.type == "Lambda":
+        function = spec.body.get("FunctionArn")
+        arn = function if isinstance(function, str) else f"arn:aws:lambda:{region}:{account}:function:{name}"
+        return {"Lambda": {"Arn": arn}}
+    if spec.type in _BEDROCK:
+        return {spec.type: {"Arn": f"arn:aws:bedrock:{region}:{account}:custom-model/{name}"}}
+    if spec.type == "Lineage":
+        return {"Lineage": {}}
+    return {}
+
+
+def format_output(value: object) -> str:
+    """An output value as an OutputParameter string."""
+    return value if isinstance(value, str) else format_value(value)
