@@ -13,7 +13,7 @@ export PATH := $(SMPO_BIN_DIR):$(PATH)
 export PIP_CACHE_DIR ?= $(SMPO_CACHE)/pip
 PYTEST_ARGS ?=
 
-.PHONY: help venv tools controlplane lint typecheck crds test test-unit test-integration test-e2e bench demo clean
+.PHONY: help venv tools controlplane packaging-tools chart lint typecheck crds test test-unit test-integration test-e2e bench demo clean
 
 help:
 	@echo "make demo   - local control plane + SageMaker emulator + operator + examples, live"
@@ -37,7 +37,14 @@ controlplane:
 	@hack/gobin.sh hack/controlplane/kubernetes k8s.io/kubernetes/cmd/kube-apiserver \
 		k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
 
-tools: controlplane
+# helm and kubeconform from pinned Go modules; the Prometheus Operator module holds the
+# ServiceMonitor/PrometheusRule CRDs the chart tests install (read from the Go module cache).
+packaging-tools:
+	@hack/gobin.sh hack/helm helm.sh/helm/v3/cmd/helm
+	@hack/gobin.sh hack/kubeconform github.com/yannh/kubeconform/cmd/kubeconform
+	@cd hack/prometheus-operator && go mod download github.com/prometheus-operator/prometheus-operator
+
+tools: controlplane packaging-tools
 
 lint: venv
 	$(BIN)/ruff check .
@@ -47,6 +54,10 @@ lint: venv
 
 crds: venv
 	$(BIN)/smpo crds --out crds
+
+# The chart's crds/ and README.md and the kustomize base manifests/install/, regenerated.
+chart: venv packaging-tools
+	$(BIN)/python hack/chartgen.py
 
 test-unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
