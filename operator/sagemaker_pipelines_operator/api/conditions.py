@@ -120,4 +120,36 @@ SUSPENDED: Final = "Suspended"
 INVALID_SCHEDULE: Final = "InvalidSchedule"
 """Stalled=True: the cron expression or time zone is invalid."""
 
+# --- Pipeline: Kubernetes trouble and Event-only reasons -----------------------------------------
+
+KUBERNETES_UNAVAILABLE: Final = "KubernetesUnavailable"
+"""Reconciling=True: reading a referenced object from the API server failed (5xx, timeout); retried."""
+
+KUBERNETES_REJECTED: Final = "KubernetesRejected"
+"""Stalled=True: the API server refused to show a referenced object (RBAC); the message says which."""
+
+CREATED: Final = "Created"
+"""Pipeline Event: CreatePipeline succeeded."""
+
+UPDATED: Final = "Updated"
+"""Pipeline Event: UpdatePipeline succeeded; the message lists the fields that changed."""
+
+ADOPTED: Final = "Adopted"
+"""Pipeline Event: an unowned SageMaker pipeline was taken over (`adoptionPolicy: Adopt`)."""
+
+TAGS_SYNCED: Final = "TagsSynced"
+"""Pipeline Event: tags were added to or removed from the SageMaker pipeline to match the spec."""
+
+STOPPING_EXECUTIONS: Final = "StoppingExecutions"
+"""Pipeline Event: deletion (`deletionPolicy: Delete`) is stopping the pipeline's active executions."""
+
+DELETED: Final = "Deleted"
+"""Pipeline Event: DeletePipeline succeeded (`deletionPolicy: Delete`)."""
+
+RETAINED: Final = "Retained"
+"""Pipeline Event: the resource was deleted and the SageMaker pipeline kept (`deletionPolicy: Retain`)."""
+
+NOT_DELETED: Final = "NotDeleted"
+"""Pipeline Event (Warning): deletion left a SageMaker pipeline that this resource does not own."""
+
 CONDITION_TYPES: Final = (READY, RECONCILING, STALLED, SUCCEEDED, DRIFTED)

@@ -98,6 +98,16 @@ class RunOnChange(ApiModel):
     """Parameter values for the run."""
 
 
+def _immutable(field: str) -> dict[str, str]:
+    # Renaming or moving would strand the old SageMaker pipeline (still carrying our owner tag).
+    return cel(
+        f"has(self.{field}) == has(oldSelf.{field})"
+        f" && (!has(self.{field}) || self.{field} == oldSelf.{field})",
+        f"{field} is immutable: create a new Pipeline instead",
+        f".{field}",
+    )
+
+
 class PipelineSpec(ApiModel):
     """Desired state of a SageMaker pipeline."""
 
@@ -106,7 +116,8 @@ class PipelineSpec(ApiModel):
             f"!has(self.tags) || self.tags.all(k, !k.startsWith('aws:') && k != '{OWNER_TAG_KEY}')",
             f"keys starting with 'aws:' and '{OWNER_TAG_KEY}' are reserved",
             ".tags",
-        )
+        ),
+        *(_immutable(f) for f in ("pipelineName", "region")),
     )
 
     role_arn: Annotated[
@@ -194,6 +205,8 @@ class PipelineStatus(StatusModel):
     """Last time the live pipeline was confirmed to match."""
     last_modified_time: Timestamp | None = None
     """SageMaker's LastModifiedTime when last read; drift checks describe only when it moves."""
+    applied_hash: str | None = None
+    """Hash of the settings last applied; a live difference while the spec still hashes so is drift."""
     drift_count: int = 0
     """How many times drift has been detected."""
     latest_run: LatestRun | None = None

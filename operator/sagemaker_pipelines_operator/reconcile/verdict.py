@@ -9,7 +9,17 @@ from datetime import datetime
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import Condition, ConditionStatus, find_condition
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled, Transient, Waiting
-from sagemaker_pipelines_operator.reconcile.conditions import kstatus
+from sagemaker_pipelines_operator.reconcile.conditions import kstatus, set_condition
+
+
+@dataclass(frozen=True)
+class ConditionUpdate:
+    """A kind-specific condition (Drifted, Succeeded) set together with a verdict."""
+
+    type: str
+    status: ConditionStatus
+    reason: str
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,8 @@ class Verdict:
     """Transient failure: retry with the handler's backoff."""
     result: str = "success"
     """`result` label of smpo_reconcile_total: success, stalled, waiting, transient."""
+    also: tuple[ConditionUpdate, ...] = ()
+    """Other conditions to set in the same write (lastTransitionTime handled the same way)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,13 @@ def apply_verdict(
         generation=generation,
         now=now,
     )
+    for extra in verdict.also:
+        after = set_condition(
+            after, extra.type, extra.status, extra.reason, extra.message, generation=generation, now=now
+        )
     changed = before is None or (before.status, before.reason) != (verdict.ready, verdict.reason)
+    # A new stall message (another bad definition, say) is news to a person even with the same reason.
+    changed = changed or (verdict.stalled and before is not None and before.message != verdict.message)
     if not changed:
         return after, None
     warning = verdict.stalled or verdict.retry

@@ -1,0 +1,70 @@
+"""SageMaker pipeline operations, each through `SageMakerApi.call` with its API name (rate budget,
+metrics, error classes); the IAM policy lists exactly these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
+from sagemaker_pipelines_operator.errors import NotFound
+
+
+def describe_pipeline(api: SageMakerApi, name: str) -> dict[str, Any] | None:
+    """DescribePipeline; None when there is no such pipeline."""
+    try:
+        return api.call("DescribePipeline", PipelineName=name)
+    except NotFound:
+        return None
+
+
+def list_tags(api: SageMakerApi, arn: str) -> dict[str, str]:
+    return {t["Key"]: t.get("Value", "") for t in api.paginate("ListTags", "Tags", ResourceArn=arn)}
+
+
+def create_pipeline(api: SageMakerApi, request: Mapping[str, Any]) -> str:
+    """CreatePipeline; returns the ARN."""
+    return str(api.call("CreatePipeline", **request)["PipelineArn"])
+
+
+def update_pipeline(api: SageMakerApi, request: Mapping[str, Any]) -> int | None:
+    """UpdatePipeline; returns the new PipelineVersionId."""
+    version = api.call("UpdatePipeline", **request).get("PipelineVersionId")
+    return int(version) if version is not None else None
+
+
+def delete_pipeline(api: SageMakerApi, name: str, token: str) -> None:
+    try:
+        api.call("DeletePipeline", PipelineName=name, ClientRequestToken=token)
+    except NotFound:
+        return
+
+
+def add_tags(api: SageMakerApi, request: Mapping[str, Any]) -> None:
+    api.call("AddTags", **request)
+
+
+def delete_tags(api: SageMakerApi, request: Mapping[str, Any]) -> None:
+    api.call("DeleteTags", **request)
+
+
+def latest_version_id(api: SageMakerApi, name: str) -> int | None:
+    """The newest PipelineVersionId (DescribePipeline does not return it)."""
+    page = api.call("ListPipelineVersions", PipelineName=name, SortOrder="Descending", MaxResults=1)
+    versions = page.get("PipelineVersionSummaries") or []
+    return int(versions[0]["PipelineVersionId"]) if versions else None
+
+
+def list_pipelines(api: SageMakerApi) -> list[dict[str, Any]]:
+    """Every pipeline summary of the account and region (100 per call)."""
+    return api.paginate("ListPipelines", "PipelineSummaries", MaxResults=100)
+
+
+def list_pipeline_executions(api: SageMakerApi, name: str) -> list[dict[str, Any]]:
+    return api.paginate(
+        "ListPipelineExecutions", "PipelineExecutionSummaries", PipelineName=name, MaxResults=100
+    )
+
+
+def stop_pipeline_execution(api: SageMakerApi, arn: str, token: str) -> None:
+    api.call("StopPipelineExecution", PipelineExecutionArn=arn, ClientRequestToken=token)

@@ -1,0 +1,139 @@
+"""Reads a Pipeline's definition from its source (inline, ConfigMap key, S3 object) and tells
+Pipelines when a ConfigMap they read changes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sagemaker_pipelines_operator import GROUP, VERSION
+from sagemaker_pipelines_operator.api import conditions as c
+from sagemaker_pipelines_operator.api.pipeline import ConfigMapKeyReference, Pipeline, S3Location
+from sagemaker_pipelines_operator.aws.s3_objects import get_object_bytes
+from sagemaker_pipelines_operator.definition import definition_hash
+from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Waiting
+from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.reconcile.pipeline_inputs import checked_definition, definition_source_label
+
+SOURCE_ANNOTATION = "source.sagemaker.pipelines.dev/configmap-revision"
+"""Set on a Pipeline when its ConfigMap changes, which re-runs its update handler. Outside our
+group's prefix on purpose: kopf leaves annotations under its storage prefix out of its diffs."""
+
+MISSING_SOURCE_RETRY = 30.0
+"""Look again this often for a missing ConfigMap or S3 object (a ConfigMap change also wakes us)."""
+
+
+def load_definition(
+    ctx: OperatorContext, pipeline: Pipeline, region: str, role: str | None
+) -> dict[str, Any]:
+    """The parsed, validated definition; Waiting when the source is missing, Stalled when invalid."""
+    source = pipeline.spec.definition
+    label = definition_source_label(pipeline)
+    raw: str | bytes | Mapping[str, Any]
+    if source.config_map_ref is not None:
+        raw = _configmap_value(ctx, str(pipeline.metadata["namespace"]), source.config_map_ref)
+    elif source.s3 is not None:
+        raw = _s3_object(ctx, source.s3, region, role)
+    else:
+        raw = source.inline or {}
+    return checked_definition(raw, label)
+
+
+def s3_source_moved(
+    ctx: OperatorContext, pipeline: Pipeline, region: str, role: str | None, applied_hash: str | None
+) -> bool:
+    """For an unpinned S3 source: does the object now hold another definition than the applied one?"""
+    s3 = pipeline.spec.definition.s3
+    if s3 is None or s3.version_id:
+        return False
+    try:
+        return definition_hash(load_definition(ctx, pipeline, region, role)) != applied_hash
+    except ReconcileError:
+        return True  # a full pass reports what is wrong with the source
+
+
+def _configmap_value(ctx: OperatorContext, namespace: str, ref: ConfigMapKeyReference) -> str | bytes:
+    try:
+        configmap = ctx.core.read_namespaced_config_map(ref.name, namespace)
+    except Exception as exc:
+        error = classify_kube_error(exc, f"configMap {ref.name}")
+        if isinstance(error, NotFound):
+            raise Waiting(
+                c.DEFINITION_SOURCE_NOT_FOUND,
+                f"configMap {ref.name} not found in namespace {namespace}",
+                delay=MISSING_SOURCE_RETRY,
+            ) from exc
+        raise error from exc
+    data: dict[str, str] = configmap.data or {}
+    binary: dict[str, str] = configmap.binary_data or {}
+    if ref.key in data:
+        return data[ref.key]
+    if ref.key in binary:
+        return base64.b64decode(binary[ref.key])
+    keys = ", ".join(sorted([*data, *binary])) or "none"
+    raise Waiting(
+        c.DEFINITION_SOURCE_NOT_FOUND,
+        f"configMap {ref.name} has no key {ref.key} (keys: {keys})",
+        delay=MISSING_SOURCE_RETRY,
+    )
+
+
+def _s3_object(ctx: OperatorContext, s3: S3Location, region: str, role: str | None) -> bytes:
+    client = ctx.aws.factory.client("s3", region, role)
+    try:
+        return get_object_bytes(client, s3.bucket, s3.key, s3.version_id)
+    except NotFound as exc:
+        raise Waiting(
+            c.DEFINITION_SOURCE_NOT_FOUND,
+            f"s3://{s3.bucket}/{s3.key}: {exc.message}",
+            delay=MISSING_SOURCE_RETRY,
+        ) from exc
+
+
+def configmap_revision(body: Mapping[str, Any] | None, key: str) -> str:
+    """A short digest of one key of a ConfigMap ("absent" when the map or key is missing)."""
+    if body is None:
+        return "absent"
+    value = (body.get("data") or {}).get(key)
+    if value is None:
+        value = (body.get("binaryData") or {}).get(key)
+    if value is None:
+        return "absent"
+    return hashlib.sha256(str(value).encode()).hexdigest()[:16]
+
+
+def configmap_index_entry(
+    namespace: str, name: str, spec: Mapping[str, Any], annotations: Mapping[str, str]
+) -> dict[tuple[str, str], tuple[str, str, str | None]]:
+    """Index entry of a Pipeline: (namespace, configMap) -> (pipeline, key, revision it last saw)."""
+    ref = (spec.get("definition") or {}).get("configMapRef")
+    if not ref or not ref.get("name"):
+        return {}
+    return {
+        (namespace, str(ref["name"])): (name, str(ref.get("key", "")), annotations.get(SOURCE_ANNOTATION))
+    }
+
+
+def notify_pipelines(
+    ctx: OperatorContext,
+    namespace: str,
+    configmap: Mapping[str, Any] | None,
+    readers: Iterable[tuple[str, str, str | None]],
+) -> None:
+    """Annotate each reader whose key's revision moved, so its update handler re-reads the source."""
+    for pipeline, key, seen in readers:
+        revision = configmap_revision(configmap, key)
+        if revision == seen:
+            continue
+        patch = {"metadata": {"annotations": {SOURCE_ANNOTATION: revision}}}
+        try:
+            ctx.custom_objects.patch_namespaced_custom_object(
+                GROUP, VERSION, namespace, "pipelines", pipeline, patch
+            )
+        except Exception as exc:
+            error = classify_kube_error(exc, f"pipeline {pipeline}")
+            if not isinstance(error, NotFound):
+                raise error from exc
