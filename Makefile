@@ -52,8 +52,10 @@ lint: venv
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-crds: venv
+# The CRDs, and every generated copy of them (the chart's crds/, manifests/install/crds/).
+crds: venv packaging-tools
 	$(BIN)/smpo crds --out crds
+	$(BIN)/python hack/chartgen.py
 
 # The chart's crds/ and README.md and the kustomize base manifests/install/, regenerated.
 chart: venv packaging-tools
