@@ -75,6 +75,9 @@ WAITING_FOR_PIPELINE: Final = "WaitingForPipeline"
 PIPELINE_NOT_FOUND: Final = "PipelineNotFound"
 """A PipelineRun's referenced Pipeline does not exist (or was deleted)."""
 
+WAITING_FOR_SOURCE_RUN: Final = "WaitingForSourceRun"
+"""Reconciling=True: selectiveExecution.fromRun names a run that does not exist or has not started."""
+
 INVALID_PARAMETERS: Final = "InvalidParameters"
 """Stalled=True: run parameters do not match the pipeline's declared parameters."""
 
@@ -119,6 +122,28 @@ SUSPENDED: Final = "Suspended"
 
 INVALID_SCHEDULE: Final = "InvalidSchedule"
 """Stalled=True: the cron expression or time zone is invalid."""
+
+SKIPPED: Final = "Skipped"
+"""PipelineSchedule Event: a scheduled time was skipped (concurrencyPolicy Forbid, or past its
+startingDeadlineSeconds)."""
+
+# --- Event-only reasons ------------------------------------------------------------------------
+# Events name what happened; conditions above name the state. These appear only in Events.
+
+STARTED: Final = "Started"
+"""PipelineRun Event: StartPipelineExecution returned the execution ARN."""
+
+RETRIED: Final = "Retried"
+"""PipelineRun Event: RetryPipelineExecution resumed the failed execution (a new attempt)."""
+
+RUN_CREATED: Final = "RunCreated"
+"""PipelineSchedule Event: a PipelineRun was created for a scheduled time."""
+
+RUN_REPLACED: Final = "RunReplaced"
+"""PipelineSchedule Event: concurrencyPolicy Replace cancelled an active run for a new one."""
+
+RUN_DELETED: Final = "RunDeleted"
+"""PipelineSchedule/PipelineRun Event: a finished run was deleted (history limit or TTL)."""
 
 # --- Pipeline: Kubernetes trouble and Event-only reasons -----------------------------------------
 

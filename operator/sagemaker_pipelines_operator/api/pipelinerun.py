@@ -234,7 +234,7 @@ class PipelineRunStatus(StatusModel):
     step_summary: str | None = None
     """Succeeded steps / steps known, e.g. 4/7."""
     last_poll_time: Timestamp | None = None
-    """When SageMaker was last asked about this execution."""
+    """When a poll of SageMaker last changed this status (unchanged polls write nothing)."""
     retry_after: Timestamp | None = None
     """When the next retry may start."""
 

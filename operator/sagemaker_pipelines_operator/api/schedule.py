@@ -95,6 +95,8 @@ class PipelineScheduleStatus(StatusModel):
     """Runs that have not finished."""
     last_schedule_time: Timestamp | None = None
     """The last scheduled time a run was created for."""
+    last_skipped_time: Timestamp | None = None
+    """The last scheduled time skipped (Forbid while a run was active, or past the deadline)."""
     last_successful_time: Timestamp | None = None
     """When a run of this schedule last succeeded."""
     next_schedule_time: Timestamp | None = None

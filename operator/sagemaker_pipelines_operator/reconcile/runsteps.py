@@ -1,0 +1,116 @@
+"""Steps of an execution as the run's status shows them: parsed from ListPipelineExecutionSteps,
+summarised ("4/7"), and the failure reason that names the failing step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sagemaker_pipelines_operator.api.pipelinerun import RunStep
+
+# ListPipelineExecutionSteps carries no step type; the key of `Metadata` names it. The values are
+# the definition's `Type` spellings, so the status reads like the pipeline definition.
+_TYPE_BY_METADATA_KEY = {
+    "TrainingJob": "Training",
+    "ProcessingJob": "Processing",
+    "TransformJob": "Transform",
+    "TuningJob": "Tuning",
+    "Model": "Model",
+    "RegisterModel": "RegisterModel",
+    "Condition": "Condition",
+    "Callback": "Callback",
+    "Lambda": "Lambda",
+    "EMR": "EMR",
+    "EMRServerless": "EMRServerless",
+    "QualityCheck": "QualityCheck",
+    "ClarifyCheck": "ClarifyCheck",
+    "Fail": "Fail",
+    "AutoMLJob": "AutoML",
+    "Endpoint": "Endpoint",
+    "EndpointConfig": "EndpointConfig",
+}
+# Metadata keys whose ARN lives under another key than "Arn".
+_ARN_KEYS = ("Arn", "ModelPackageArn", "JobArn")
+
+
+def step_from_aws(entry: Mapping[str, Any], previous: RunStep | None = None) -> RunStep:
+    """One PipelineExecutionStep (botocore shape) as a RunStep; keeps a type learned earlier,
+    since SageMaker fills Metadata only once the step's job exists."""
+    metadata: Mapping[str, Any] = entry.get("Metadata") or {}
+    kind = next((key for key in metadata if key in _TYPE_BY_METADATA_KEY), None)
+    details: Mapping[str, Any] = metadata.get(kind) or {} if kind else {}
+    job_arn = next((str(details[k]) for k in _ARN_KEYS if details.get(k)), None)
+    outcome = details.get("Outcome") if kind == "Condition" else None
+    failure = entry.get("FailureReason") or (details.get("ErrorMessage") if kind == "Fail" else None)
+    return RunStep(
+        name=str(entry.get("StepName", "")),
+        type=_TYPE_BY_METADATA_KEY[kind] if kind else previous.type if previous else None,
+        status=str(entry.get("StepStatus", "Starting")),
+        start_time=_moment(entry.get("StartTime")),
+        end_time=_moment(entry.get("EndTime")),
+        attempt=int(entry["AttemptCount"]) if entry.get("AttemptCount") is not None else None,
+        failure_reason=str(failure) if failure else None,
+        job_arn=job_arn,
+        condition_outcome=str(outcome) if outcome is not None else None,
+    )
+
+
+def steps_from_aws(entries: Iterable[Mapping[str, Any]], previous: Iterable[RunStep] = ()) -> list[RunStep]:
+    """Steps in start order. A retried step appears once per attempt in SageMaker's list; the
+    status keeps its latest attempt only."""
+    known = {step.name: step for step in previous}
+    latest: dict[str, RunStep] = {}
+    for entry in entries:
+        step = step_from_aws(entry, known.get(str(entry.get("StepName", ""))))
+        current = latest.get(step.name)
+        if current is None or _started(step) >= _started(current):
+            latest[step.name] = step
+    return sorted(latest.values(), key=lambda s: (_started(s), s.name))
+
+
+def step_summary(steps: Iterable[RunStep]) -> str:
+    """Succeeded steps / steps SageMaker has reported so far, e.g. "4/7"."""
+    listed = list(steps)
+    done = sum(1 for step in listed if step.status == "Succeeded")
+    return f"{done}/{len(listed)}"
+
+
+def failed_by_fail_step(steps: Iterable[RunStep]) -> RunStep | None:
+    """The Fail step that ended the execution, if any (RetryPipelineExecution refuses those)."""
+    return next((s for s in steps if s.type == "Fail" and s.status == "Failed"), None)
+
+
+def failure_reason(steps: Iterable[RunStep], execution_reason: str | None) -> str:
+    """Why the execution failed, naming the failing step (the earliest to end) when one failed."""
+    failed = sorted((s for s in steps if s.status == "Failed"), key=lambda s: (_ended(s), s.name))
+    if not failed:
+        return execution_reason or "the execution failed (SageMaker gave no reason)"
+    first = failed[0]
+    kind = f" ({first.type})" if first.type else ""
+    reason = first.failure_reason or execution_reason or "no reason given"
+    more = f" (and {len(failed) - 1} more failed step(s))" if len(failed) > 1 else ""
+    return f"step '{first.name}'{kind} failed: {reason}{more}"
+
+
+def last_end_time(steps: Iterable[RunStep]) -> datetime | None:
+    ends = [s.end_time for s in steps if s.end_time is not None]
+    return max(ends) if ends else None
+
+
+def _started(step: RunStep) -> float:
+    return step.start_time.timestamp() if step.start_time else float("inf")
+
+
+def _ended(step: RunStep) -> float:
+    moment = step.end_time or step.start_time
+    return moment.timestamp() if moment else float("inf")
+
+
+def _moment(value: Any) -> datetime | None:
+    """botocore gives datetimes; scenario files may give RFC 3339 strings."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))

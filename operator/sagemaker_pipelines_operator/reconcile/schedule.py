@@ -1,0 +1,218 @@
+"""The PipelineSchedule decision, CronJob-style: which scheduled time is due, whether concurrency
+allows a run for it, which runs to cancel or delete, and the schedule's new status.
+
+Pure: the clock is a parameter, so tests move time freely. A run's name is a function of the
+schedule and its scheduled time, so a restart can never create a second run for the same time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+
+from sagemaker_pipelines_operator import GROUP, VERSION
+from sagemaker_pipelines_operator.api import conditions as c
+from sagemaker_pipelines_operator.api.common import K8S_NAME_MAX, dump, rfc3339
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
+from sagemaker_pipelines_operator.api.schedule import ActiveRun, PipelineSchedule, PipelineScheduleStatus
+from sagemaker_pipelines_operator.reconcile.conditions import kstatus
+from sagemaker_pipelines_operator.reconcile.verdict import Event, ready
+
+SCHEDULE_UID_LABEL = f"{GROUP}/schedule-uid"
+"""Label on runs a schedule created (a UID: label values cannot hold long object names)."""
+SCHEDULED_TIME_ANNOTATION = f"{GROUP}/scheduled-time"
+"""Annotation on runs a schedule created: the scheduled time, RFC 3339 UTC."""
+
+
+@dataclass(frozen=True)
+class ScheduledRun:
+    """A PipelineRun this schedule owns, reduced to what scheduling needs."""
+
+    name: str
+    scheduled_time: datetime | None
+    phase: PipelineRunPhase | None
+    completion_time: datetime | None = None
+    cancel: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.phase is not None and self.phase.finished
+
+
+@dataclass(frozen=True)
+class SchedulePlan:
+    status: PipelineScheduleStatus
+    create: dict[str, Any] | None = None
+    """The PipelineRun manifest to create (owned by the schedule)."""
+    cancel: tuple[str, ...] = ()
+    """Active runs to cancel (concurrencyPolicy Replace)."""
+    delete: tuple[str, ...] = ()
+    """Finished runs beyond the history limits."""
+    events: tuple[Event, ...] = ()
+    wake_after: float = 60.0
+    """Seconds until the next scheduled time."""
+
+
+def run_name(schedule_name: str, scheduled: datetime) -> str:
+    """`<schedule>-<minutes since the epoch>`, like CronJob's Jobs: unique per scheduled time."""
+    suffix = str(int(scheduled.timestamp()) // 60)
+    return f"{schedule_name[: K8S_NAME_MAX - len(suffix) - 1]}-{suffix}"
+
+
+def schedule_times(expression: str, zone: str | None, now: datetime) -> tuple[datetime, datetime]:
+    """The latest scheduled time at or before `now`, and the first after it (both UTC-aware)."""
+    local = now.astimezone(ZoneInfo(zone or "UTC"))
+    # croniter's get_prev is strictly before its start; a second later includes `now` itself.
+    previous: datetime = croniter(expression, local + timedelta(seconds=1)).get_prev(datetime)
+    following: datetime = croniter(expression, local).get_next(datetime)
+    return previous.astimezone(now.tzinfo), following.astimezone(now.tzinfo)
+
+
+def plan_schedule(schedule: PipelineSchedule, runs: Sequence[ScheduledRun], now: datetime) -> SchedulePlan:
+    spec, before = schedule.spec, schedule.status
+    latest_due, next_time = schedule_times(spec.schedule, spec.time_zone, now)
+    status = before.model_copy(deep=True)
+    status.next_schedule_time = next_time
+    events: list[Event] = []
+    create: dict[str, Any] | None = None
+    cancel: list[str] = []
+    active = [r for r in runs if not r.finished]
+    due, already_created = _due(schedule, latest_due, runs)
+    if due is not None and already_created:
+        status.last_schedule_time = due  # created before a restart lost the status write
+    elif due is not None and not spec.suspend:
+        deadline = spec.starting_deadline_seconds
+        if deadline is not None and (now - due).total_seconds() > deadline:
+            status.last_skipped_time = due
+            events.append(
+                Event(
+                    "Warning",
+                    c.SKIPPED,
+                    f"missed {rfc3339(due)} by more than startingDeadlineSeconds={deadline}",
+                )
+            )
+        elif active and spec.concurrency_policy == "Forbid":
+            status.last_skipped_time = due
+            names = ", ".join(r.name for r in active)
+            events.append(
+                Event("Normal", c.SKIPPED, f"skipped {rfc3339(due)}: {names} still active (Forbid)")
+            )
+        else:
+            if spec.concurrency_policy == "Replace":
+                cancel = [r.name for r in active if not r.cancel]
+                events.extend(
+                    Event("Normal", c.RUN_REPLACED, f"cancelling {n} to replace it") for n in cancel
+                )
+            create = run_manifest(schedule, due)
+            status.last_schedule_time = due
+            events.append(
+                Event("Normal", c.RUN_CREATED, f"created {create['metadata']['name']} for {rfc3339(due)}")
+            )
+    delete = _beyond_history(schedule, runs)
+    events.extend(Event("Normal", c.RUN_DELETED, f"deleted {n} (history limit)") for n in delete)
+    status.active = [ActiveRun(name=r.name) for r in active if r.name not in delete]
+    if create is not None:
+        status.active.append(ActiveRun(name=create["metadata"]["name"]))
+    status.last_successful_time = _last_success(before.last_successful_time, runs)
+    status = _with_conditions(schedule, status, now)
+    wake = max(1.0, (next_time - now).total_seconds())
+    return SchedulePlan(status, create, tuple(cancel), tuple(delete), tuple(events), wake)
+
+
+def _name(schedule: PipelineSchedule) -> str:
+    return str(schedule.metadata.get("name", "schedule"))
+
+
+def _due(
+    schedule: PipelineSchedule, latest_due: datetime, runs: Sequence[ScheduledRun]
+) -> tuple[datetime | None, bool]:
+    """The scheduled time to act on (the latest one not handled yet: at most one catch-up), and
+    whether its run exists already."""
+    status = schedule.status
+    handled = [t for t in (status.last_schedule_time, status.last_skipped_time) if t is not None]
+    since = max(handled) if handled else _created(schedule)
+    if since is not None and latest_due <= since:
+        return None, False
+    return latest_due, any(r.name == run_name(_name(schedule), latest_due) for r in runs)
+
+
+def _created(schedule: PipelineSchedule) -> datetime | None:
+    raw = schedule.metadata.get("creationTimestamp")
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        return raw
+    return datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+
+
+def run_manifest(schedule: PipelineSchedule, scheduled: datetime) -> dict[str, Any]:
+    """The PipelineRun for `scheduled`: the template, owned by the schedule, labelled to be found."""
+    meta = schedule.metadata
+    template = schedule.spec.run_template
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "PipelineRun",
+        "metadata": {
+            "name": run_name(_name(schedule), scheduled),
+            "namespace": meta.get("namespace"),
+            "labels": {**template.metadata.labels, SCHEDULE_UID_LABEL: str(meta.get("uid", ""))},
+            "annotations": {**template.metadata.annotations, SCHEDULED_TIME_ANNOTATION: rfc3339(scheduled)},
+            "ownerReferences": [
+                {
+                    "apiVersion": f"{GROUP}/{VERSION}",
+                    "kind": "PipelineSchedule",
+                    "name": _name(schedule),
+                    "uid": str(meta.get("uid", "")),
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "spec": dump(template.spec),
+    }
+
+
+def _beyond_history(schedule: PipelineSchedule, runs: Sequence[ScheduledRun]) -> list[str]:
+    spec = schedule.spec
+    finished = sorted(
+        (r for r in runs if r.finished),
+        key=lambda r: (r.scheduled_time.timestamp() if r.scheduled_time else 0.0, r.name),
+        reverse=True,
+    )
+    succeeded = [r.name for r in finished if r.phase == PipelineRunPhase.SUCCEEDED]
+    unsuccessful = [r.name for r in finished if r.phase != PipelineRunPhase.SUCCEEDED]
+    return succeeded[spec.successful_runs_history_limit :] + unsuccessful[spec.failed_runs_history_limit :]
+
+
+def _last_success(previous: datetime | None, runs: Sequence[ScheduledRun]) -> datetime | None:
+    times = [r.completion_time for r in runs if r.phase == PipelineRunPhase.SUCCEEDED and r.completion_time]
+    if previous is not None:
+        times.append(previous)
+    return max(times) if times else None
+
+
+def _with_conditions(
+    schedule: PipelineSchedule, status: PipelineScheduleStatus, now: datetime
+) -> PipelineScheduleStatus:
+    generation = schedule.metadata.get("generation")
+    if schedule.spec.suspend:
+        verdict = ready(c.SUSPENDED, "suspended: no runs are created")
+    else:
+        nxt = rfc3339(status.next_schedule_time) if status.next_schedule_time else "never"
+        verdict = ready(c.SCHEDULED, f"next run at {nxt}")
+    conditions = kstatus(
+        status.conditions,
+        ready=verdict.ready,
+        reason=verdict.reason,
+        message=verdict.message,
+        reconciling=False,
+        stalled=False,
+        generation=generation,
+        now=now,
+    )
+    return status.model_copy(update={"conditions": conditions, "observed_generation": generation})
