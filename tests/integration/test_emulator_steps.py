@@ -262,3 +262,28 @@ def test_bad_directive_is_refused_at_create(sagemaker_client: Any) -> None:
         "Invalid pipeline definition: cannot read directive 'emulator:seconds=soon': "
         "could not convert string to float: 'soon'",
     )
+
+
+def test_a_retry_policy_covering_the_failure_retries_the_step_in_place(sagemaker_client: Any) -> None:
+    policy = {
+        "ExceptionType": ["SageMaker.JOB_INTERNAL_ERROR"],
+        "IntervalSeconds": 1,
+        "BackoffRate": 2.0,
+        "MaxAttempts": 2,
+    }
+    create(
+        sagemaker_client,
+        "policy",
+        job("Train", "Training", description="emulator:fail=2", RetryPolicies=[policy]),
+        job(
+            "Other",
+            "Training",
+            description="emulator:fail=1",
+            RetryPolicies=[{**policy, "ExceptionType": ["SageMaker.CAPACITY_ERROR"]}],
+        ),
+    )
+    arn = start(sagemaker_client, "policy")
+    assert wait(sagemaker_client, arn)["PipelineExecutionStatus"] == "Failed"
+    runs = steps(sagemaker_client, arn)
+    assert (runs["Train"]["StepStatus"], runs["Train"]["AttemptCount"]) == ("Succeeded", 3)
+    assert (runs["Other"]["StepStatus"], runs["Other"]["AttemptCount"]) == ("Failed", 1)

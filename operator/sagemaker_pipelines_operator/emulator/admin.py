@@ -52,8 +52,10 @@ def add_admin_routes(app: web.Application, emulator: Emulator) -> None:
     async def calls(request: web.Request) -> web.Response:
         operation = request.query.get("operation")
         entries = [c for c in emulator.traffic.calls if operation is None or c["operation"] == operation]
-        limit = request.query.get("limit")
-        if limit is not None:
+        limit = request.query.get("limit", "")
+        if limit:
+            if not limit.isdigit():
+                return _json({"error": f"limit must be a whole number, got {limit!r}"}, status=400)
             entries = entries[-int(limit) :] if int(limit) > 0 else []
         return _json({"calls": entries})
 

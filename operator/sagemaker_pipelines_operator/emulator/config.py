@@ -118,7 +118,10 @@ def apply_update(config: EmulatorConfig, update: dict[str, Any]) -> EmulatorConf
                 raise ValueError(f"{key} must be a non-negative integer or null")
             changes[key] = value
         elif key == "fail_step_pattern":
-            re.compile(str(value))
+            try:
+                re.compile(str(value))
+            except re.error as exc:
+                raise ValueError(f"fail_step_pattern is not a regular expression: {exc}") from None
             changes[key] = str(value)
         elif key == "validate_responses":
             changes[key] = bool(value)

@@ -165,6 +165,9 @@ class Engine:
                 self._fail_step(execution, run, evaluator)
                 return
             reason = outcomes.failure_reason(spec, execution, run.attempt, self.config())
+            if reason is not None and outcomes.retried_by_policy(spec, run.attempt):
+                self._retry_step(execution, run)
+                return
             if reason is None:
                 run.outputs = outcomes.published_outputs(spec, execution)
                 if spec.type == "Lambda" and run.outputs:
@@ -175,6 +178,14 @@ class Engine:
         except (EvaluationError, outcomes.DirectiveError) as exc:
             reason = str(exc)
         self._end_step(execution, run, "Failed" if reason else "Succeeded", reason)
+
+    def _retry_step(self, execution: Execution, run: StepRun) -> None:
+        """A RetryPolicy of the step covers the failure: run it again, one attempt later."""
+        run.attempt += 1
+        run.generation += 1
+        duration = outcomes.step_duration(execution.plan.steps[run.name], self.config())
+        # The policy's IntervalSeconds is compressed to half a step so tests stay fast.
+        self.scheduler.call_later(duration * 1.5, self._complete, execution, run.name, run.generation)
 
     def _condition(self, execution: Execution, run: StepRun, evaluator: Evaluator) -> None:
         arguments: Any = execution.plan.steps[run.name].body.get("Arguments", {})

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sagemaker_pipelines_operator.emulator.state import Execution
 
 FAIL_STEPS_PARAMETER = "EmulatorFailSteps"
+EMULATED_EXCEPTION = "SageMaker.JOB_INTERNAL_ERROR"
 QUICK_TYPES = frozenset({"Condition", "Fail"})
 _DIRECTIVE = re.compile(r"emulator:(fail|seconds|out)(?:\.([^=\s]+))?(?:=(\S+))?")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -106,6 +107,21 @@ def failure_reason(spec: StepSpec, execution: Execution, attempt: int, config: E
         pattern = config.fail_step_pattern
         return f"Emulated failure: step name '{spec.name}' matches fail_step_pattern '{pattern}'"
     return None
+
+
+def retried_by_policy(spec: StepSpec, attempt: int) -> bool:
+    """Whether a RetryPolicy of the step retries an emulated failure after `attempt` attempts.
+
+    Emulated failures count as `SageMaker.JOB_INTERNAL_ERROR`; MaxAttempts is the number of retries.
+    """
+    policies = spec.body.get("RetryPolicies")
+    for policy in policies if isinstance(policies, list) else []:
+        if not isinstance(policy, Mapping) or EMULATED_EXCEPTION not in (policy.get("ExceptionType") or []):
+            continue
+        retries = policy.get("MaxAttempts", 1)
+        if isinstance(retries, int) and attempt <= retries:
+            return True
+    return False
 
 
 def typed_parameter(execution: Execution, name: str) -> str | int | float | bool:
