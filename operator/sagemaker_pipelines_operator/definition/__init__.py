@@ -19,18 +19,27 @@ from sagemaker_pipelines_operator.definition.parameters import (
 )
 from sagemaker_pipelines_operator.definition.parse import parse_definition
 from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
-from sagemaker_pipelines_operator.definition.validate import validate_definition
+from sagemaker_pipelines_operator.definition.steps import StepRef, iter_steps
+from sagemaker_pipelines_operator.definition.validate import (
+    STEP_TYPES,
+    SUPPORTED_VERSIONS,
+    validate_definition,
+)
 
 __all__ = [
+    "STEP_TYPES",
+    "SUPPORTED_VERSIONS",
     "DeclaredParameter",
     "DefinitionError",
     "DefinitionProblem",
+    "StepRef",
     "canonical_json",
     "check_run_parameters",
     "declared_parameters",
     "definition_diff",
     "definition_hash",
     "find_cycle",
+    "iter_steps",
     "parse_definition",
     "pretty_json",
     "resolved_parameters",
