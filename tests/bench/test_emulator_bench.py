@@ -39,7 +39,8 @@ def emulator_process() -> Iterator[str]:
             "--port",
             "0",
             "--step-seconds",
-            "4",
+            # Each execution lasts two steps (12 s): long enough for all 2,000 to be started first.
+            "6",
         ],
         stdout=subprocess.PIPE,
         text=True,
