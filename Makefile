@@ -13,7 +13,7 @@ export PATH := $(SMPO_BIN_DIR):$(PATH)
 export PIP_CACHE_DIR ?= $(SMPO_CACHE)/pip
 PYTEST_ARGS ?=
 
-.PHONY: help venv tools controlplane packaging-tools chart lint typecheck crds test test-unit test-integration test-e2e bench demo clean
+.PHONY: help venv tools controlplane packaging-tools prometheus monitoring chart lint typecheck crds test test-unit test-integration test-e2e bench demo clean
 
 help:
 	@echo "make demo   - local control plane + SageMaker emulator + operator + examples, live"
@@ -44,7 +44,12 @@ packaging-tools:
 	@hack/gobin.sh hack/kubeconform github.com/yannh/kubeconform/cmd/kubeconform
 	@cd hack/prometheus-operator && go mod download github.com/prometheus-operator/prometheus-operator
 
-tools: controlplane packaging-tools
+# promtool and prometheus from their pinned Go module (alert rule tests, e2e scrape; hack/prometheus/README.md).
+prometheus:
+	@hack/gobin.sh hack/prometheus github.com/prometheus/prometheus/cmd/promtool \
+		github.com/prometheus/prometheus/cmd/prometheus
+
+tools: controlplane packaging-tools prometheus
 
 lint: venv
 	$(BIN)/ruff check .
@@ -60,6 +65,10 @@ crds: venv packaging-tools
 # The chart's crds/ and README.md and the kustomize base manifests/install/, regenerated.
 chart: venv packaging-tools
 	$(BIN)/python hack/chartgen.py
+
+# Alert rules, the chart's PrometheusRule and the Grafana dashboard, rendered from observability/.
+monitoring: venv
+	$(BIN)/python -m sagemaker_pipelines_operator.observability
 
 test-unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)

@@ -6,10 +6,47 @@ fixed sets, namespace/pipeline grow with the number of Pipelines, never with run
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+import contextlib
+import threading
+from datetime import datetime
+
+from prometheus_client import (
+    GC_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
+
+from sagemaker_pipelines_operator import __version__
+
+# `*_created` series would double every counter and histogram in the text format, for nothing
+# our alerts or dashboard use.
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus_client
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 """The operator's registry (not the global one, so tests and in-process operators stay apart)."""
+
+# Label values of the fixed-set labels. Series for these exist from the start (value 0): a
+# counter that appears already at 1 is invisible to rate()/increase(), so an alert would miss
+# the first error.
+KINDS = ("Pipeline", "PipelineRun", "PipelineSchedule")
+RECONCILE_RESULTS = ("success", "stalled", "waiting", "transient", "error")
+RUN_PHASES = (
+    "Pending",
+    "Starting",
+    "Executing",
+    "Stopping",
+    "Stopped",
+    "Failed",
+    "Succeeded",
+    "CompletedWithFailures",
+)
+FINAL_PHASES = ("Stopped", "Failed", "Succeeded", "CompletedWithFailures")
 
 RECONCILE_TOTAL = Counter(
     "smpo_reconcile_total",
@@ -93,4 +130,96 @@ WATCH_LAST_EVENT = Gauge(
     "Unix time of the last watch event the operator received.",
     registry=REGISTRY,
 )
+PIPELINE_READY = Gauge(
+    "smpo_pipeline_ready",
+    "1 when the Pipeline's Ready condition is True, else 0 (alerts on pipelines not Ready).",
+    ["namespace", "pipeline"],
+    registry=REGISTRY,
+)
 BUILD_INFO = Info("smpo_build", "Operator build information.", registry=REGISTRY)
+
+# process_* (CPU, memory, file descriptors, start time) and python_* series, as every Python
+# exporter has them; dashboards and `up`-style alerts rely on process_start_time_seconds.
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+REGISTRY.register(GC_COLLECTOR)
+BUILD_INFO.info({"version": __version__})
+for _kind in KINDS:
+    RECONCILE_DURATION.labels(kind=_kind)
+    for _result in RECONCILE_RESULTS:
+        RECONCILE_TOTAL.labels(kind=_kind, result=_result)
+
+_last_success: dict[tuple[str, str], float] = {}
+_last_success_lock = threading.Lock()
+_PER_PIPELINE_PHASE = (PIPELINE_RUNS, PIPELINE_RUN_COMPLETIONS_TOTAL)
+_PER_PIPELINE = (
+    PIPELINE_RUN_DURATION,
+    PIPELINE_LAST_SUCCESS,
+    PIPELINE_EXPECTED_INTERVAL,
+    PIPELINE_DRIFT_TOTAL,
+    PIPELINE_READY,
+)
+
+
+def track_pipeline(namespace: str, pipeline: str) -> None:
+    """Create the pipeline's counter series at 0 as soon as the pipeline is known.
+
+    Call it when a Pipeline (or a run of an unmanaged pipeline) is first seen, long before any run
+    ends: `increase(...{phase="Failed"}[10m])` only sees a failure whose series existed before it.
+    Idempotent. `pipeline` is the Pipeline resource name (or spec.pipelineName when unmanaged).
+    """
+    for phase in FINAL_PHASES:
+        PIPELINE_RUN_COMPLETIONS_TOTAL.labels(namespace=namespace, pipeline=pipeline, phase=phase)
+    PIPELINE_DRIFT_TOTAL.labels(namespace=namespace, pipeline=pipeline)
+    PIPELINE_RUN_DURATION.labels(namespace=namespace, pipeline=pipeline)
+
+
+def forget_pipeline(namespace: str, pipeline: str) -> None:
+    """Drop every series of a deleted pipeline, so it stops alerting and the label set stays
+    bounded by the pipelines that exist."""
+    for metric in _PER_PIPELINE:
+        with contextlib.suppress(KeyError):
+            metric.remove(namespace, pipeline)
+    for phased in _PER_PIPELINE_PHASE:
+        for phase in RUN_PHASES:
+            with contextlib.suppress(KeyError):
+                phased.remove(namespace, pipeline, phase)
+    _last_success.pop((namespace, pipeline), None)
+
+
+def set_pipeline_ready(namespace: str, pipeline: str, ready: bool) -> None:
+    """Export the Pipeline's Ready condition (True → 1, False/Unknown → 0)."""
+    PIPELINE_READY.labels(namespace=namespace, pipeline=pipeline).set(1 if ready else 0)
+
+
+def record_success_time(namespace: str, pipeline: str, when: datetime) -> None:
+    """Raise the last-success gauge to `when` (never lowers it: runs may be seen out of order, e.g.
+    when the operator restarts and resumes old runs)."""
+    if when.tzinfo is None:
+        raise ValueError("record_success_time needs a timezone-aware datetime")
+    stamp = when.timestamp()
+    with _last_success_lock:
+        if stamp <= _last_success.get((namespace, pipeline), float("-inf")):
+            return
+        _last_success[(namespace, pipeline)] = stamp
+        PIPELINE_LAST_SUCCESS.labels(namespace=namespace, pipeline=pipeline).set(stamp)
+
+
+def record_run_completion(
+    namespace: str,
+    pipeline: str,
+    phase: str,
+    *,
+    duration_seconds: float | None,
+    completed_at: datetime | None,
+) -> None:
+    """Count a run reaching a final phase; call once per run (guard with a status marker, since
+    kopf may replay a handler). Succeeded also moves the last-success gauge."""
+    if phase not in FINAL_PHASES:
+        raise ValueError(f"{phase!r} is not a final phase ({', '.join(FINAL_PHASES)})")
+    track_pipeline(namespace, pipeline)
+    PIPELINE_RUN_COMPLETIONS_TOTAL.labels(namespace=namespace, pipeline=pipeline, phase=phase).inc()
+    if duration_seconds is not None:
+        PIPELINE_RUN_DURATION.labels(namespace=namespace, pipeline=pipeline).observe(duration_seconds)
+    if phase == "Succeeded" and completed_at is not None:
+        record_success_time(namespace, pipeline, completed_at)
