@@ -76,7 +76,7 @@ def test_due_time_creates_one_owned_run_with_a_name_per_time() -> None:
     assert plan.create["spec"]["parameters"] == {"Epochs": "3"}
     assert plan.status.last_schedule_time == at(10, 0)
     assert [a.name for a in plan.status.active] == [meta["name"]]
-    assert [e.reason for e in plan.events] == [c.RUN_CREATED]
+    assert [e.reason for e in plan.events] == [c.SCHEDULED, c.RUN_CREATED]
 
 
 def test_a_handled_time_is_not_created_again() -> None:
@@ -102,7 +102,7 @@ def test_many_missed_times_catch_up_once_with_the_latest() -> None:
 def test_a_time_missed_beyond_the_starting_deadline_is_skipped_with_a_warning() -> None:
     plan = plan_schedule(schedule(startingDeadlineSeconds=60), [], at(10, 3))
     assert plan.create is None and plan.status.last_skipped_time == at(10, 0)
-    assert [(e.type, e.reason) for e in plan.events] == [("Warning", c.SKIPPED)]
+    assert [(e.type, e.reason) for e in plan.events] == [("Normal", c.SCHEDULED), ("Warning", c.SKIPPED)]
     later = plan_schedule(
         schedule(plan.status.model_dump(by_alias=True, mode="json"), startingDeadlineSeconds=60),
         [],
@@ -147,6 +147,15 @@ def test_suspended_schedule_creates_nothing_and_says_so() -> None:
     assert plan.create is None and plan.status.last_schedule_time is None
     ready = find_condition(plan.status.conditions, c.READY)
     assert ready is not None and (ready.status, ready.reason) == ("True", c.SUSPENDED)
+
+
+def test_suspending_and_resuming_are_events() -> None:
+    first = plan_schedule(schedule(), [], at(9, 59))
+    suspended = plan_schedule(
+        schedule(first.status.model_dump(by_alias=True, mode="json"), suspend=True), [], at(9, 59, 30)
+    )
+    assert [(e.type, e.reason) for e in first.events] == [("Normal", c.SCHEDULED)]
+    assert [(e.type, e.reason) for e in suspended.events] == [("Normal", c.SUSPENDED)]
 
 
 def test_history_limits_delete_the_oldest_finished_runs() -> None:

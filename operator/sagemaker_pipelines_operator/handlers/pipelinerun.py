@@ -1,27 +1,158 @@
-"""PipelineRun handlers (first status only; executions arrive next)."""
+"""PipelineRun handlers (kopf wiring): start runs, hand active ones to the batch poller, apply
+spec changes (cancel, TTL), stop on deletion. The poller starts and stops with the operator."""
 
 from __future__ import annotations
 
+import logging
+import threading
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import kopf
+from pydantic import ValidationError
 
-from sagemaker_pipelines_operator.api import conditions as c
-from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
+from sagemaker_pipelines_operator import GROUP
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
+from sagemaker_pipelines_operator.errors import ReconcileError, Transient
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.outcome import run_pass
-from sagemaker_pipelines_operator.reconcile.verdict import Verdict, progressing
+from sagemaker_pipelines_operator.handlers.outcome import (
+    parse_error,
+    raise_for_kopf,
+    reconcile_pass,
+    write_verdict,
+)
+from sagemaker_pipelines_operator.handlers.runapply import RunApplier
+from sagemaker_pipelines_operator.handlers.runmetrics import RunMetrics
+from sagemaker_pipelines_operator.handlers.runpoller import RunPoller
+from sagemaker_pipelines_operator.handlers.runstarter import RunStarter
+from sagemaker_pipelines_operator.handlers.runtracker import Expiry, RunTracker
+from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
+from sagemaker_pipelines_operator.reconcile.runstatus import phase_verdict
+from sagemaker_pipelines_operator.reconcile.verdict import Verdict, ready, verdict_for_error
 
 KIND = "PipelineRun"
+PLURAL = "pipelineruns"
+Phase = PipelineRunPhase
+_STATE_KEY = "pipelinerun"
+_state_lock = threading.Lock()
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunRuntime:
+    """Everything PipelineRuns share in one operator process."""
+
+    tracker: RunTracker
+    metrics: RunMetrics
+    applier: RunApplier
+    starter: RunStarter
+    poller: RunPoller
+
+
+def runtime(ctx: OperatorContext) -> RunRuntime:
+    with _state_lock:
+        existing: RunRuntime | None = ctx.state.get(_STATE_KEY)
+        if existing is None:
+            tracker, metrics = RunTracker(), RunMetrics()
+            applier = RunApplier(ctx, metrics)
+            existing = RunRuntime(
+                tracker, metrics, applier, RunStarter(ctx, tracker, applier), RunPoller(ctx, tracker, applier)
+            )
+            ctx.state[_STATE_KEY] = existing
+        return existing
 
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
-    @kopf.on.resume("sagemaker.pipelines.dev", "pipelineruns", registry=registry)
-    @kopf.on.create("sagemaker.pipelines.dev", "pipelineruns", registry=registry)
-    @kopf.on.update("sagemaker.pipelines.dev", "pipelineruns", field="spec", registry=registry)
-    def reconcile(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-        def work() -> tuple[Verdict, dict[str, Any]]:
-            PipelineRun.model_validate(dict(body))
-            return progressing(c.PROGRESSING, "run accepted"), {}
+    rt = runtime(ctx)
 
-        run_pass(KIND, body, patch, work)
+    @kopf.on.startup(registry=registry)
+    def start_poller(**_: Any) -> None:
+        rt.poller.start()
+
+    @kopf.on.cleanup(registry=registry)
+    def stop_poller(**_: Any) -> None:
+        rt.poller.stop()
+        rt.metrics.forget_all()
+
+    @kopf.on.resume(GROUP, PLURAL, registry=registry)
+    @kopf.on.create(GROUP, PLURAL, registry=registry)
+    @kopf.on.update(GROUP, PLURAL, field="spec", registry=registry)
+    def reconcile(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+        with reconcile_pass(KIND) as record:
+            try:
+                run = PipelineRun.model_validate(dict(body))
+            except ValidationError as exc:
+                verdict = verdict_for_error(parse_error(exc))
+                write_verdict(body, patch, verdict)
+            else:
+                try:
+                    verdict = reconcile_run(ctx, rt, run, datetime.now(UTC))
+                except ReconcileError as exc:
+                    verdict = rt.starter.block(run, exc, datetime.now(UTC))
+            record(verdict.result)
+        # Waiting runs re-check at the poll cadence, so tests with fast polling stay fast.
+        if verdict.requeue_after is not None and not verdict.retry:
+            verdict = replace(verdict, requeue_after=_wait(ctx, verdict.requeue_after))
+        raise_for_kopf(verdict)
+
+    @kopf.on.delete(GROUP, PLURAL, registry=registry)
+    def delete(body: kopf.Body, **_: Any) -> None:
+        try:
+            run = PipelineRun.model_validate(dict(body))
+        except ValidationError:
+            return
+        uid = str(run.metadata["uid"])
+        tracked = rt.tracker.untrack(uid)
+        rt.tracker.forget_expiry(uid)
+        current = tracked.run if tracked is not None else run
+        try:
+            role = namespace_role_arn(ctx, run.metadata["namespace"])
+            rt.starter.stop_on_delete(current, role)
+        except Transient as exc:  # SageMaker unreachable: keep the finalizer and try again
+            raise kopf.TemporaryError(exc.message, delay=10) from exc
+        except ReconcileError as exc:  # refused (role, access): the object goes, say why in the log
+            log.warning(
+                "not stopping the execution of %s/%s: %s",
+                run.metadata["namespace"],
+                run.metadata["name"],
+                exc,
+            )
+        rt.metrics.forget(uid)
+
+
+def reconcile_run(ctx: OperatorContext, rt: RunRuntime, run: PipelineRun, now: datetime) -> Verdict:
+    """One pass over a run: finished ones only arm their TTL; active ones are (re)tracked and see
+    their new spec; pending ones start."""
+    rt.metrics.observe(run)
+    status = run.status
+    phase = status.phase or Phase.PENDING
+    uid = str(run.metadata["uid"])
+    if phase.finished:
+        _arm_ttl(rt, run)
+        return phase_verdict(status)
+    tracked = rt.tracker.get(uid)
+    if tracked is not None:  # a spec change (cancel): the poller acts on it right away
+        with tracked.lock:
+            tracked.run = tracked.run.model_copy(update={"spec": run.spec, "metadata": run.metadata})
+        rt.tracker.kick(uid)
+        return ready("Accepted", "spec change handed to the poller")
+    role = namespace_role_arn(ctx, run.metadata["namespace"])
+    if phase in (Phase.EXECUTING, Phase.STOPPING) and status.execution_arn:
+        rt.tracker.track(run, role)
+        return phase_verdict(status)
+    return rt.starter.start(run, role, now)
+
+
+def _arm_ttl(rt: RunRuntime, run: PipelineRun) -> None:
+    ttl = run.spec.ttl_seconds_after_finished
+    uid = str(run.metadata["uid"])
+    if ttl is None or run.status.completion_time is None:
+        rt.tracker.forget_expiry(uid)
+        return
+    at = run.status.completion_time.timestamp() + ttl
+    rt.tracker.expire(Expiry(uid, str(run.metadata["namespace"]), str(run.metadata["name"]), at))
+
+
+def _wait(ctx: OperatorContext, delay: float) -> float:
+    return max(0.5, min(delay, ctx.settings.poll_max_seconds))

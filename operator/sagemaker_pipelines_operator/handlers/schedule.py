@@ -1,27 +1,228 @@
-"""PipelineSchedule handlers (first status only; scheduling arrives with the PipelineRun work)."""
+"""PipelineSchedule handlers: one kopf daemon per schedule sleeps until the next scheduled time
+(or until its spec changes or one of its runs finishes), then applies `plan_schedule`: create
+the run, cancel replaced runs, delete runs beyond the history limits, write the status."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import kopf
+from kubernetes.client.exceptions import ApiException
+from pydantic import ValidationError
 
+from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.api import conditions as c
-from sagemaker_pipelines_operator.api.schedule import PipelineSchedule
+from sagemaker_pipelines_operator.api.common import Condition, dump
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
+from sagemaker_pipelines_operator.api.schedule import PipelineSchedule, PipelineScheduleStatus
+from sagemaker_pipelines_operator.errors import ReconcileError, Stalled
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.outcome import run_pass
-from sagemaker_pipelines_operator.reconcile.verdict import Verdict, progressing
+from sagemaker_pipelines_operator.handlers.events import post_events
+from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.handlers.outcome import parse_error, reconcile_pass
+from sagemaker_pipelines_operator.handlers.pipelinerun import runtime
+from sagemaker_pipelines_operator.handlers.runapply import status_patch
+from sagemaker_pipelines_operator.reconcile.schedule import (
+    SCHEDULE_UID_LABEL,
+    SCHEDULED_TIME_ANNOTATION,
+    ScheduledRun,
+    SchedulePlan,
+    plan_schedule,
+)
+from sagemaker_pipelines_operator.reconcile.verdict import Event, apply_verdict, verdict_for_error
 
 KIND = "PipelineSchedule"
+PLURAL = "pipelineschedules"
+RUNS = "pipelineruns"
+STALLED_SLEEP_SECONDS = 3600.0
+"""A schedule with an invalid spec sleeps until its spec changes (which wakes it)."""
+Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
+
+
+class Wakers:
+    """Per-schedule asyncio events, settable from any thread (the run poller's included)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
+
+    def add(self, uid: str) -> asyncio.Event:
+        event = asyncio.Event()
+        with self._lock:
+            self._events[uid] = (asyncio.get_running_loop(), event)
+        return event
+
+    def remove(self, uid: str) -> None:
+        with self._lock:
+            self._events.pop(uid, None)
+
+    def wake(self, uid: str) -> None:
+        with self._lock:
+            entry = self._events.get(uid)
+        if entry is not None:
+            entry[0].call_soon_threadsafe(entry[1].set)
 
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
-    @kopf.on.resume("sagemaker.pipelines.dev", "pipelineschedules", registry=registry)
-    @kopf.on.create("sagemaker.pipelines.dev", "pipelineschedules", registry=registry)
-    @kopf.on.update("sagemaker.pipelines.dev", "pipelineschedules", field="spec", registry=registry)
-    def reconcile(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-        def work() -> tuple[Verdict, dict[str, Any]]:
-            PipelineSchedule.model_validate(dict(body))
-            return progressing(c.PROGRESSING, "schedule accepted"), {}
+    wakers = Wakers()
+    clock: Clock = ctx.settings.extra.get("clock") or (lambda: datetime.now(UTC))
 
-        run_pass(KIND, body, patch, work)
+    def run_finished(run: PipelineRun) -> None:
+        uid = (run.metadata.get("labels") or {}).get(SCHEDULE_UID_LABEL)
+        if uid:
+            wakers.wake(uid)
+
+    runtime(ctx).applier.on_finished.append(run_finished)
+
+    @kopf.daemon(GROUP, PLURAL, registry=registry, cancellation_timeout=5.0)
+    async def schedule_loop(body: kopf.Body, stopped: kopf.DaemonStopped, **__: Any) -> None:
+        uid = str(body["metadata"]["uid"])
+        wake = wakers.add(uid)
+        try:
+            while not stopped:
+                wake.clear()
+                delay = await asyncio.to_thread(schedule_pass, ctx, dict(body), clock)
+                waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stopped.wait())]
+                _done, pending = await asyncio.wait(
+                    waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED
+                )
+                for waiter in pending:
+                    waiter.cancel()
+        finally:
+            wakers.remove(uid)
+
+    @kopf.on.update(GROUP, PLURAL, field="spec", registry=registry)
+    async def spec_changed(body: kopf.Body, **_: Any) -> None:
+        wakers.wake(str(body["metadata"]["uid"]))
+
+
+def schedule_pass(ctx: OperatorContext, body: dict[str, Any], clock: Clock) -> float:
+    """One pass; returns the seconds to sleep. Never raises: a daemon that dies stops scheduling."""
+    with reconcile_pass(KIND) as record:
+        try:
+            schedule = PipelineSchedule.model_validate(body)
+        except ValidationError as exc:
+            _write_stalled(ctx, body, parse_error(exc), clock())
+            record("stalled")
+            return STALLED_SLEEP_SECONDS
+        try:
+            plan = plan_schedule(schedule, _owned_runs(ctx, schedule), clock())
+            _apply(ctx, schedule, plan)
+        except ReconcileError as exc:
+            log.warning("schedule %s/%s: %s", body["metadata"]["namespace"], body["metadata"]["name"], exc)
+            record("transient")
+            return ctx.settings.poll_max_seconds
+        record("success")
+    # While runs are active, look again at the poll cadence too: history limits and Forbid depend
+    # on their phases (a finishing run also wakes us directly).
+    resync = ctx.settings.poll_max_seconds if plan.status.active else STALLED_SLEEP_SECONDS
+    return min(plan.wake_after, resync)
+
+
+def _owned_runs(ctx: OperatorContext, schedule: PipelineSchedule) -> list[ScheduledRun]:
+    meta = schedule.metadata
+    try:
+        listing = ctx.custom_objects.list_namespaced_custom_object(
+            GROUP,
+            VERSION,
+            meta["namespace"],
+            "pipelineruns",
+            label_selector=f"{SCHEDULE_UID_LABEL}={meta['uid']}",
+        )
+    except Exception as exc:
+        raise classify_kube_error(exc, f"runs of {KIND} {meta['name']}") from exc
+    runs = []
+    for item in listing.get("items", []):
+        owners = item["metadata"].get("ownerReferences") or []
+        if not any(o.get("uid") == meta["uid"] for o in owners):
+            continue  # a copied label is not ownership
+        status = item.get("status") or {}
+        phase = str(status.get("phase") or "")
+        scheduled = (item["metadata"].get("annotations") or {}).get(SCHEDULED_TIME_ANNOTATION)
+        completed = status.get("completionTime")
+        runs.append(
+            ScheduledRun(
+                name=item["metadata"]["name"],
+                scheduled_time=_parse_time(scheduled),
+                phase=PipelineRunPhase(phase) if phase in set(PipelineRunPhase) else None,
+                completion_time=_parse_time(completed),
+                cancel=bool((item.get("spec") or {}).get("cancel")),
+            )
+        )
+    return runs
+
+
+def _apply(ctx: OperatorContext, schedule: PipelineSchedule, plan: SchedulePlan) -> None:
+    meta = schedule.metadata
+    namespace = meta["namespace"]
+    api = ctx.custom_objects
+    for name in plan.cancel:
+        _kube(
+            f"cancel {name}",
+            api.patch_namespaced_custom_object,
+            RUNS,
+            name,
+            {"spec": {"cancel": True}},
+            ns=namespace,
+        )
+    if plan.create is not None:
+        _kube("create run", api.create_namespaced_custom_object, RUNS, plan.create, ns=namespace, ok=(409,))
+    for name in plan.delete:
+        _kube(f"delete {name}", api.delete_namespaced_custom_object, RUNS, name, ns=namespace, ok=(404,))
+    if dump(plan.status) != dump(schedule.status):
+        patch = status_patch(schedule.status, plan.status)
+        _kube("status", api.patch_namespaced_custom_object_status, PLURAL, meta["name"], patch, ns=namespace)
+    post_events(ctx, KIND, meta, plan.events)
+
+
+def _kube(what: str, call: Callable[..., Any], *args: Any, ns: str, ok: tuple[int, ...] = ()) -> None:
+    """`call(GROUP, VERSION, ns, *args)`; statuses in `ok` mean the goal is met already (a run
+    created before a restart, a run deleted by someone else)."""
+    try:
+        call(GROUP, VERSION, ns, *args)
+    except ApiException as exc:
+        if exc.status in ok:
+            return
+        raise classify_kube_error(exc, f"{KIND}: {what}") from exc
+    except Exception as exc:
+        raise classify_kube_error(exc, f"{KIND}: {what}") from exc
+
+
+def _write_stalled(ctx: OperatorContext, body: dict[str, Any], error: Stalled, now: datetime) -> None:
+    meta = body["metadata"]
+    raw = (body.get("status") or {}).get("conditions") or []
+    before = PipelineScheduleStatus.model_validate(body.get("status") or {})
+    stalled = Stalled(c.INVALID_SCHEDULE, error.message) if "schedule" in error.message.lower() else error
+    conditions, event = apply_verdict(
+        [Condition.model_validate(x) for x in raw],
+        verdict_for_error(stalled),
+        generation=meta.get("generation"),
+        now=now,
+    )
+    after = before.model_copy(
+        update={"conditions": conditions, "observed_generation": meta.get("generation")}
+    )
+    if dump(after) != dump(before):
+        patch = status_patch(before, after)
+        _kube(
+            "status",
+            ctx.custom_objects.patch_namespaced_custom_object_status,
+            PLURAL,
+            meta["name"],
+            patch,
+            ns=meta["namespace"],
+        )
+    if event is not None:
+        post_events(ctx, KIND, meta, [Event(event.type, event.reason, event.message)])
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))

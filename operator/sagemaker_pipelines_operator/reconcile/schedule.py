@@ -20,8 +20,7 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import K8S_NAME_MAX, dump, rfc3339
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
 from sagemaker_pipelines_operator.api.schedule import ActiveRun, PipelineSchedule, PipelineScheduleStatus
-from sagemaker_pipelines_operator.reconcile.conditions import kstatus
-from sagemaker_pipelines_operator.reconcile.verdict import Event, ready
+from sagemaker_pipelines_operator.reconcile.verdict import Event, apply_verdict, ready
 
 SCHEDULE_UID_LABEL = f"{GROUP}/schedule-uid"
 """Label on runs a schedule created (a UID: label values cannot hold long object names)."""
@@ -119,7 +118,9 @@ def plan_schedule(schedule: PipelineSchedule, runs: Sequence[ScheduledRun], now:
     if create is not None:
         status.active.append(ActiveRun(name=create["metadata"]["name"]))
     status.last_successful_time = _last_success(before.last_successful_time, runs)
-    status = _with_conditions(schedule, status, now)
+    status, became = _with_conditions(schedule, status, now)
+    if became is not None:
+        events.insert(0, became)
     wake = max(1.0, (next_time - now).total_seconds())
     return SchedulePlan(status, create, tuple(cancel), tuple(delete), tuple(events), wake)
 
@@ -198,21 +199,14 @@ def _last_success(previous: datetime | None, runs: Sequence[ScheduledRun]) -> da
 
 def _with_conditions(
     schedule: PipelineSchedule, status: PipelineScheduleStatus, now: datetime
-) -> PipelineScheduleStatus:
+) -> tuple[PipelineScheduleStatus, Event | None]:
+    """Ready (Scheduled or Suspended) and the Event when that changes (first sight included)."""
     generation = schedule.metadata.get("generation")
     if schedule.spec.suspend:
         verdict = ready(c.SUSPENDED, "suspended: no runs are created")
     else:
         nxt = rfc3339(status.next_schedule_time) if status.next_schedule_time else "never"
         verdict = ready(c.SCHEDULED, f"next run at {nxt}")
-    conditions = kstatus(
-        status.conditions,
-        ready=verdict.ready,
-        reason=verdict.reason,
-        message=verdict.message,
-        reconciling=False,
-        stalled=False,
-        generation=generation,
-        now=now,
-    )
-    return status.model_copy(update={"conditions": conditions, "observed_generation": generation})
+    conditions, event = apply_verdict(status.conditions, verdict, generation=generation, now=now)
+    updated = status.model_copy(update={"conditions": conditions, "observed_generation": generation})
+    return updated, event

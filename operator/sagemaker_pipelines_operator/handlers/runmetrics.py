@@ -1,0 +1,89 @@
+"""Run metrics kept from what the operator sees: runs by phase (a gauge that follows every run's
+latest phase), completions, durations and the last success per pipeline."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
+from sagemaker_pipelines_operator.metrics import (
+    PIPELINE_LAST_SUCCESS,
+    PIPELINE_RUN_COMPLETIONS_TOTAL,
+    PIPELINE_RUN_DURATION,
+    PIPELINE_RUNS,
+)
+
+Labels = tuple[str, str, str]  # namespace, pipeline, phase
+
+
+def pipeline_label(run: PipelineRun) -> str:
+    """The Pipeline resource a run belongs to (or the unmanaged SageMaker pipeline's name)."""
+    if run.spec.pipeline_ref is not None:
+        return run.spec.pipeline_ref.name
+    return run.spec.pipeline_name or ""
+
+
+class RunMetrics:
+    """One process-wide instance; `observe` after every status write, `forget` on deletion."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._labels: dict[str, Labels] = {}
+        self._counts: Counter[Labels] = Counter()
+        self._last_success: dict[tuple[str, str], float] = {}
+
+    def observe(self, run: PipelineRun) -> None:
+        labels: Labels = (
+            str(run.metadata.get("namespace", "")),
+            pipeline_label(run),
+            str(run.status.phase or PipelineRunPhase.PENDING),
+        )
+        uid = str(run.metadata.get("uid", ""))
+        with self._lock:
+            previous = self._labels.get(uid)
+            if previous == labels:
+                return
+            if previous is not None:
+                self._move(previous, -1)
+            self._labels[uid] = labels
+            self._move(labels, +1)
+        if run.status.phase == PipelineRunPhase.SUCCEEDED and run.status.completion_time is not None:
+            self._note_success(labels[0], labels[1], run.status.completion_time.timestamp())
+
+    def forget(self, uid: str) -> None:
+        with self._lock:
+            previous = self._labels.pop(uid, None)
+            if previous is not None:
+                self._move(previous, -1)
+
+    def forget_all(self) -> None:
+        """The operator is stopping: its view of runs ends with it."""
+        with self._lock:
+            for labels in list(self._labels.values()):
+                self._move(labels, -1)
+            self._labels.clear()
+
+    def completed(self, run: PipelineRun) -> None:
+        """Count a run that just reached a final phase (once, at the transition)."""
+        status = run.status
+        namespace, pipeline = str(run.metadata.get("namespace", "")), pipeline_label(run)
+        PIPELINE_RUN_COMPLETIONS_TOTAL.labels(
+            namespace=namespace, pipeline=pipeline, phase=str(status.phase)
+        ).inc()
+        if status.start_time is not None and status.completion_time is not None:
+            seconds = (status.completion_time - status.start_time).total_seconds()
+            PIPELINE_RUN_DURATION.labels(namespace=namespace, pipeline=pipeline).observe(max(0.0, seconds))
+
+    def _move(self, labels: Labels, delta: int) -> None:
+        self._counts[labels] += delta
+        namespace, pipeline, phase = labels
+        PIPELINE_RUNS.labels(namespace=namespace, pipeline=pipeline, phase=phase).set(self._counts[labels])
+
+    def _note_success(self, namespace: str, pipeline: str, when: float) -> None:
+        with self._lock:
+            # Resumed runs arrive in any order; the gauge only moves forward.
+            if when <= self._last_success.get((namespace, pipeline), 0.0):
+                return
+            self._last_success[(namespace, pipeline)] = when
+        PIPELINE_LAST_SUCCESS.labels(namespace=namespace, pipeline=pipeline).set(when)

@@ -1,0 +1,226 @@
+"""The batch poller: one thread for the whole operator that, per SageMaker pipeline with active
+runs, calls ListPipelineExecutions once per tick and updates all of that pipeline's runs; steps
+are listed only for runs whose status changed or that are executing and due. Finished runs
+leave the tracker and cost nothing; TTL deletions of finished runs happen here too.
+
+Why not a kopf timer or daemon per run: the cost would grow with runs (one Describe each),
+and with thousands of runs that is the whole AWS budget. See docs/decisions/0007.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+from sagemaker_pipelines_operator.aws.executions import describe_execution, list_executions, list_steps
+from sagemaker_pipelines_operator.aws.ratelimit import TokenBucket
+from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
+from sagemaker_pipelines_operator.errors import NotFound, ReconcileError
+from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.runapply import RunApplier, material
+from sagemaker_pipelines_operator.handlers.runtracker import Expiry, RunGroup, RunTracker, TrackedRun
+from sagemaker_pipelines_operator.reconcile.pipelinerun import ObservedExecution, plan_run
+from sagemaker_pipelines_operator.reconcile.polling import (
+    STEPS_SHARE,
+    listing_window,
+    poll_interval,
+    steps_budget,
+)
+
+POOL_SIZE = 4
+"""Pipelines polled at once; the AWS budget, not threads, is the limit."""
+IDLE_WAKE_SECONDS = 5.0
+log = logging.getLogger(__name__)
+
+
+class RunPoller:
+    def __init__(
+        self,
+        ctx: OperatorContext,
+        tracker: RunTracker,
+        applier: RunApplier,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.ctx = ctx
+        self.tracker = tracker
+        self.applier = applier
+        self.wall_clock = wall_clock
+        settings = ctx.settings
+        # Step listings of unchanged runs refill at a share of the AWS budget, so that one listing
+        # per pipeline per tick always fits (changed runs bypass this allowance).
+        self._steps_bucket = TokenBucket(
+            settings.aws_tps * STEPS_SHARE, steps_budget(settings.aws_tps, settings.poll_min_seconds)
+        )
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._pool = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="smpo-poll")
+        self._thread = threading.Thread(target=self._loop, name="smpo-run-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self.tracker.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.tick()
+            except Exception:  # the poller must outlive any one bad tick
+                log.exception("run poller tick failed")
+            waits = [
+                self.tracker.seconds_until_due(),
+                self.tracker.seconds_until_expiry(time.time()),
+                IDLE_WAKE_SECONDS,
+            ]
+            self.tracker.wake.wait(min(w for w in waits if w is not None))
+            self.tracker.wake.clear()
+
+    def tick(self) -> None:
+        """Hand every due pipeline to a worker, and delete runs whose TTL passed."""
+        assert self._pool is not None
+        for group in self.tracker.claim_due():
+            self._pool.submit(self._poll_group_safely, group)
+        for expiry in self.tracker.due_expiries(time.time()):
+            self._pool.submit(self._expire, expiry)
+
+    def _expire(self, expiry: Expiry) -> None:
+        try:
+            self.applier.delete({"namespace": expiry.namespace, "name": expiry.name, "uid": expiry.uid})
+            log.info("deleted PipelineRun %s/%s (ttlSecondsAfterFinished)", expiry.namespace, expiry.name)
+        except ReconcileError as exc:
+            log.warning("TTL deletion of %s/%s failed, retrying: %s", expiry.namespace, expiry.name, exc)
+            self.tracker.expire(Expiry(expiry.uid, expiry.namespace, expiry.name, time.time() + 10))
+
+    def _poll_group_safely(self, group: RunGroup) -> None:
+        next_poll = self.tracker.clock() + self.ctx.settings.poll_max_seconds
+        try:
+            next_poll = self._poll_group(group)
+        except Exception:
+            log.exception("polling pipeline %s failed", group.key[2])
+        finally:
+            self.tracker.release(group, next_poll)
+            self.tracker.wake.set()
+
+    def _poll_group(self, group: RunGroup) -> float:
+        """One listing for the whole pipeline, then each run; returns when to look next."""
+        region, role, pipeline = group.key
+        settings = self.ctx.settings
+        api = self.ctx.aws.sagemaker(region, role)
+        runs = list(group.runs.values())
+        missing_pipeline = False
+        try:
+            window = listing_window(t.run.status.start_time for t in runs)
+            summaries = list_executions(api, pipeline, window)
+        except NotFound:
+            summaries, missing_pipeline = [], True
+        except ReconcileError as exc:
+            log.warning("ListPipelineExecutions for %s failed, backing off: %s", pipeline, exc.message)
+            return self.tracker.clock() + settings.poll_max_seconds
+        by_arn = {str(s.get("PipelineExecutionArn")): s for s in summaries}
+        for tracked in runs:
+            with tracked.lock:
+                if self.tracker.get(tracked.uid) is tracked:
+                    self._update(api, tracked, by_arn, missing_pipeline)
+        now = self.tracker.clock()
+        quiet = now - max((t.last_change for t in runs), default=now)
+        return now + poll_interval(quiet, settings.poll_min_seconds, settings.poll_max_seconds)
+
+    def _update(
+        self,
+        api: SageMakerApi,
+        tracked: TrackedRun,
+        by_arn: Mapping[str, Mapping[str, Any]],
+        missing_pipeline: bool,
+    ) -> None:
+        try:
+            observed = self._observe(api, tracked, by_arn, missing_pipeline)
+            now = self.wall_clock()
+            before = tracked.run
+            plan = plan_run(before, None, observed, now)
+            after = self.applier.apply(before, plan, api, now)
+        except NotFound:  # the run (not the execution) is gone: deleted while we looked
+            self.tracker.untrack(tracked.uid)
+            return
+        except ReconcileError as exc:
+            log.warning("updating %s/%s failed, retrying next tick: %s", tracked.namespace, tracked.name, exc)
+            return
+        mono = self.tracker.clock()
+        if material(after.status) != material(before.status):
+            tracked.last_change = mono
+        tracked.run = after
+        wait = plan.requeue_after
+        tracked.wake_at = (
+            mono + max(wait, self.ctx.settings.poll_min_seconds / 2) if wait is not None else None
+        )
+        phase = after.status.phase
+        if phase is not None and phase.finished:
+            self.tracker.untrack(tracked.uid)
+            self._expire_later(
+                after.metadata, after.spec.ttl_seconds_after_finished, after.status.completion_time
+            )
+
+    def _observe(
+        self,
+        api: SageMakerApi,
+        tracked: TrackedRun,
+        by_arn: Mapping[str, Mapping[str, Any]],
+        missing_pipeline: bool,
+    ) -> ObservedExecution:
+        arn = tracked.run.status.execution_arn
+        assert arn is not None
+        if missing_pipeline:
+            return ObservedExecution(arn, missing="pipeline")
+        summary = by_arn.get(arn)
+        if summary is not None:
+            status = summary.get("PipelineExecutionStatus")
+            start, failure = summary.get("StartTime"), summary.get("PipelineExecutionFailureReason")
+        else:  # older than the window, or a listing that lags: ask for this one
+            try:
+                described = describe_execution(api, arn)
+            except NotFound:
+                return ObservedExecution(arn, missing="execution")
+            status = described.get("PipelineExecutionStatus")
+            start, failure = described.get("CreationTime"), described.get("FailureReason")
+        changed = status != tracked.last_seen_status
+        tracked.last_seen_status = status
+        steps = None
+        if changed or (status == "Executing" and self._steps_due(tracked)):
+            steps = list_steps(api, arn)
+            tracked.steps_checked = self.tracker.clock()
+            if steps != tracked.last_steps:
+                tracked.last_change = tracked.steps_checked
+                tracked.last_steps = steps
+        return ObservedExecution(
+            arn, status=status, start_time=start, failure_reason=failure, step_entries=steps
+        )
+
+    def _steps_due(self, tracked: TrackedRun) -> bool:
+        settings = self.ctx.settings
+        now = self.tracker.clock()
+        interval = poll_interval(
+            now - tracked.last_change, settings.poll_min_seconds, settings.poll_max_seconds
+        )
+        return now - tracked.steps_checked >= interval and self._steps_bucket.try_acquire() == 0.0
+
+    def _expire_later(self, meta: Mapping[str, Any], ttl: int | None, completed: datetime | None) -> None:
+        if ttl is None:
+            return
+        at = (completed or self.wall_clock()).timestamp() + ttl
+        self.tracker.expire(Expiry(str(meta["uid"]), str(meta["namespace"]), str(meta["name"]), at))

@@ -1,0 +1,176 @@
+"""The operator's in-memory index of active PipelineRuns, grouped by SageMaker pipeline so the
+poller spends one listing per pipeline, plus the deletion times of finished runs with a TTL.
+
+Filled by the PipelineRun handlers (on create, and on resume after a restart); finished runs
+leave it, so they cost nothing. Thread-safe: kopf's handler threads and the poller share it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
+
+GroupKey = tuple[str, str | None, str]
+"""(region, role ARN or None, SageMaker pipeline name): what one ListPipelineExecutions covers."""
+
+
+@dataclass
+class TrackedRun:
+    """An active run and its polling bookkeeping. Hold `lock` while planning or writing it."""
+
+    run: PipelineRun
+    key: GroupKey
+    last_change: float
+    """Monotonic time of the last observed change (start, phase or steps)."""
+    steps_checked: float = 0.0
+    """Monotonic time steps were last listed."""
+    wake_at: float | None = None
+    """Monotonic time a retry backoff or timeout needs a look, whatever the poll interval."""
+    last_seen_status: str | None = None
+    """PipelineExecutionStatus at the previous poll: a change always fetches the steps."""
+    last_steps: list[dict[str, Any]] | None = None
+    """Step entries at the previous listing, to tell a change from a repeat."""
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def uid(self) -> str:
+        return str(self.run.metadata["uid"])
+
+    @property
+    def namespace(self) -> str:
+        return str(self.run.metadata["namespace"])
+
+    @property
+    def name(self) -> str:
+        return str(self.run.metadata["name"])
+
+
+@dataclass
+class RunGroup:
+    key: GroupKey
+    runs: dict[str, TrackedRun] = field(default_factory=dict)
+    next_poll: float = 0.0
+    busy: bool = False
+    """A poller worker holds this group."""
+
+
+@dataclass(frozen=True)
+class Expiry:
+    uid: str
+    namespace: str
+    name: str
+    at: float
+    """Unix time the run may be deleted (ttlSecondsAfterFinished after completion)."""
+
+
+class RunTracker:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.wake = threading.Event()
+        """Set when something needs the poller sooner than it planned to look."""
+        self._lock = threading.Lock()
+        self._groups: dict[GroupKey, RunGroup] = {}
+        self._by_uid: dict[str, TrackedRun] = {}
+        self._expiries: dict[str, Expiry] = {}
+
+    def track(self, run: PipelineRun, role_arn: str | None, first_poll_in: float = 0.0) -> TrackedRun:
+        """Start (or keep) tracking `run`, polling its group within `first_poll_in` seconds; an
+        already tracked run keeps its bookkeeping."""
+        status = run.status
+        if not status.execution_arn or not status.pipeline_name or not status.region:
+            raise ValueError("only runs with an execution, pipeline and region can be tracked")
+        key: GroupKey = (status.region, role_arn, status.pipeline_name)
+        now = self.clock()
+        with self._lock:
+            uid = str(run.metadata["uid"])
+            tracked = self._by_uid.get(uid)
+            if tracked is None:
+                tracked = TrackedRun(run=run, key=key, last_change=now)
+                self._by_uid[uid] = tracked
+                group = self._groups.get(key)
+                if group is None:
+                    group = self._groups[key] = RunGroup(key, next_poll=now + first_poll_in)
+                group.runs[uid] = tracked
+                group.next_poll = min(group.next_poll, now + first_poll_in)
+        self.wake.set()
+        return tracked
+
+    def get(self, uid: str) -> TrackedRun | None:
+        with self._lock:
+            return self._by_uid.get(uid)
+
+    def untrack(self, uid: str) -> TrackedRun | None:
+        with self._lock:
+            tracked = self._by_uid.pop(uid, None)
+            if tracked is not None:
+                group = self._groups.get(tracked.key)
+                if group is not None:
+                    group.runs.pop(uid, None)
+                    if not group.runs and not group.busy:
+                        del self._groups[tracked.key]
+            return tracked
+
+    def kick(self, uid: str, at: float | None = None) -> None:
+        """Make the run's group due at `at` (default now) unless it is due earlier."""
+        with self._lock:
+            tracked = self._by_uid.get(uid)
+            group = self._groups.get(tracked.key) if tracked else None
+            if group is not None:
+                group.next_poll = min(group.next_poll, self.clock() if at is None else at)
+        self.wake.set()
+
+    def claim_due(self) -> list[RunGroup]:
+        """Groups due for a poll, marked busy until `release`."""
+        now = self.clock()
+        with self._lock:
+            due = [g for g in self._groups.values() if not g.busy and g.runs and g.next_poll <= now]
+            for group in due:
+                group.busy = True
+            return due
+
+    def release(self, group: RunGroup, next_poll: float) -> None:
+        with self._lock:
+            group.busy = False
+            wakes = [t.wake_at for t in group.runs.values() if t.wake_at is not None]
+            group.next_poll = min([next_poll, *wakes])
+            if not group.runs:
+                self._groups.pop(group.key, None)
+
+    def seconds_until_due(self) -> float | None:
+        now = self.clock()
+        with self._lock:
+            times = [g.next_poll for g in self._groups.values() if not g.busy and g.runs]
+        return max(0.0, min(times) - now) if times else None
+
+    def counts(self) -> tuple[int, int]:
+        """(pipelines with active runs, active runs)."""
+        with self._lock:
+            return len(self._groups), len(self._by_uid)
+
+    # --- ttlSecondsAfterFinished -------------------------------------------------------------
+
+    def expire(self, expiry: Expiry) -> None:
+        with self._lock:
+            self._expiries[expiry.uid] = expiry
+        self.wake.set()
+
+    def forget_expiry(self, uid: str) -> None:
+        with self._lock:
+            self._expiries.pop(uid, None)
+
+    def due_expiries(self, now: float) -> list[Expiry]:
+        with self._lock:
+            due = [e for e in self._expiries.values() if e.at <= now]
+            for expiry in due:
+                del self._expiries[expiry.uid]
+            return due
+
+    def seconds_until_expiry(self, now: float) -> float | None:
+        with self._lock:
+            times = [e.at for e in self._expiries.values()]
+        return max(0.0, min(times) - now) if times else None
