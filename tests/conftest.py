@@ -10,6 +10,8 @@ pytest_plugins = [
     "tests.fixtures.emulator",
     # The operator in-process against the control plane and the emulator: start_operator, operator.
     "tests.fixtures.operator",
+    # Pipeline resources of the test's namespace, deleted while the operator still runs: pipelines.
+    "tests.fixtures.pipeline_resources",
     # Observability: promtool, prometheus_binary, start_prometheus, serve_observability.
     "tests.fixtures.prometheus",
 ]

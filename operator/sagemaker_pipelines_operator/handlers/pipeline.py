@@ -41,23 +41,26 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     # Half the interval: a pipeline's check uses a listing at most half an interval old.
     listing = PipelineListing(max_age=ctx.settings.resync_seconds / 2)
 
-    @kopf.index(GROUP, PLURAL, registry=registry)
+    @kopf.index(GROUP, PLURAL, id="pipelines_by_configmap", registry=registry)
     def pipelines_by_configmap(
         namespace: str | None, name: str, spec: kopf.Spec, annotations: kopf.Annotations, **_: Any
     ) -> dict[tuple[str, str], tuple[str, str, str | None]]:
         return configmap_index_entry(str(namespace), name, spec, annotations)
 
-    @kopf.on.resume(GROUP, PLURAL, registry=registry)
-    @kopf.on.create(GROUP, PLURAL, registry=registry)
-    @kopf.on.update(GROUP, PLURAL, field="spec", registry=registry)
-    @kopf.on.update(GROUP, PLURAL, field=("metadata", "annotations", SOURCE_ANNOTATION), registry=registry)
-    def reconcile(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+    @kopf.on.resume(GROUP, PLURAL, id="reconcile", registry=registry)
+    @kopf.on.create(GROUP, PLURAL, id="reconcile", registry=registry)
+    @kopf.on.update(GROUP, PLURAL, id="reconcile", field="spec", registry=registry)
+    @kopf.on.update(
+        GROUP, PLURAL, id="source", field=("metadata", "annotations", SOURCE_ANNOTATION), registry=registry
+    )
+    def reconcile(body: kopf.Body, patch: kopf.Patch, retry: int, **_: Any) -> None:
         with pipeline_lock(ctx, str(body.metadata.uid)):
-            run_pass(KIND, body, patch, lambda: sync_pipeline(ctx, body))
+            run_pass(KIND, body, patch, lambda: sync_pipeline(ctx, body, attempt=retry))
 
     @kopf.timer(
         GROUP,
         PLURAL,
+        id="resync",
         interval=ctx.settings.resync_seconds,
         initial_delay=ctx.settings.resync_seconds,
         registry=registry,
@@ -66,13 +69,13 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
         with pipeline_lock(ctx, str(body.metadata.uid)):
             resync_pipeline(ctx, str(body.metadata.namespace), str(body.metadata.name), patch, listing)
 
-    @kopf.on.delete(GROUP, PLURAL, registry=registry)
+    @kopf.on.delete(GROUP, PLURAL, id="delete", registry=registry)
     def delete(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         with pipeline_lock(ctx, str(body.metadata.uid)):
             delete_pipeline_resource(ctx, body, patch, KIND)
         forget_pipeline(ctx, str(body.metadata.uid))
 
-    @kopf.on.event("", "v1", "configmaps", registry=registry)
+    @kopf.on.event("", "v1", "configmaps", id="configmap_changed", registry=registry)
     def configmap_changed(
         event: kopf.RawEvent, namespace: str | None, name: str, body: kopf.Body, **kwargs: Any
     ) -> None:

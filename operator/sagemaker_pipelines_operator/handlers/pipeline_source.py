@@ -23,22 +23,32 @@ SOURCE_ANNOTATION = "source.sagemaker.pipelines.dev/configmap-revision"
 group's prefix on purpose: kopf leaves annotations under its storage prefix out of its diffs."""
 
 MISSING_SOURCE_RETRY = 30.0
-"""Look again this often for a missing ConfigMap or S3 object (a ConfigMap change also wakes us)."""
+"""Longest wait before looking again for a missing ConfigMap or S3 object."""
+
+
+def missing_source_delay(attempt: int) -> float:
+    """1, 2, 4 ... 30 s: a ConfigMap applied in the same sync as its Pipeline is found within
+    seconds (kopf holds the annotation-triggered pass back until a pending retry has run)."""
+    return min(MISSING_SOURCE_RETRY, 2.0 ** max(attempt, 0))
 
 
 def load_definition(
-    ctx: OperatorContext, pipeline: Pipeline, region: str, role: str | None
+    ctx: OperatorContext, pipeline: Pipeline, region: str, role: str | None, *, attempt: int = 0
 ) -> dict[str, Any]:
-    """The parsed, validated definition; Waiting when the source is missing, Stalled when invalid."""
+    """The parsed, validated definition; Waiting when the source is missing, Stalled when invalid.
+    `attempt` counts the retries of this pass so far (kopf's `retry`)."""
     source = pipeline.spec.definition
     label = definition_source_label(pipeline)
     raw: str | bytes | Mapping[str, Any]
-    if source.config_map_ref is not None:
-        raw = _configmap_value(ctx, str(pipeline.metadata["namespace"]), source.config_map_ref)
-    elif source.s3 is not None:
-        raw = _s3_object(ctx, source.s3, region, role)
-    else:
-        raw = source.inline or {}
+    try:
+        if source.config_map_ref is not None:
+            raw = _configmap_value(ctx, str(pipeline.metadata["namespace"]), source.config_map_ref)
+        elif source.s3 is not None:
+            raw = _s3_object(ctx, source.s3, region, role)
+        else:
+            raw = source.inline or {}
+    except Waiting as exc:
+        raise Waiting(exc.reason, exc.message, delay=missing_source_delay(attempt)) from exc
     return checked_definition(raw, label)
 
 

@@ -13,7 +13,7 @@ import kopf
 
 from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.api import conditions as c
-from sagemaker_pipelines_operator.api.pipeline import Pipeline
+from sagemaker_pipelines_operator.api.pipeline import OWNER_TAG_KEY, Pipeline
 from sagemaker_pipelines_operator.aws import pipelines as sm
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
 from sagemaker_pipelines_operator.errors import Stalled
@@ -75,13 +75,14 @@ def read_live(api: SageMakerApi, name: str) -> LivePipeline | None:
     return live_pipeline(description, sm.list_tags(api, str(description["PipelineArn"])))
 
 
-def sync_pipeline(ctx: OperatorContext, body: Any) -> tuple[Verdict, dict[str, Any]]:
-    """The pass's work for `outcome.run_pass`; raises taxonomy errors (REFUSE included)."""
+def sync_pipeline(ctx: OperatorContext, body: Any, *, attempt: int = 0) -> tuple[Verdict, dict[str, Any]]:
+    """The pass's work for `outcome.run_pass`; raises taxonomy errors (REFUSE included).
+    `attempt` is kopf's retry count of this pass."""
     pipeline = Pipeline.model_validate(dict(body))
     namespace, name = str(body["metadata"]["namespace"]), str(body["metadata"]["name"])
     role = namespace_role_arn(ctx, namespace)
     region = ctx.aws.factory.region(pipeline.spec.region)
-    definition = load_definition(ctx, pipeline, region, role)
+    definition = load_definition(ctx, pipeline, region, role, attempt=attempt)
     desired = desired_pipeline(pipeline, definition, cluster_id=ctx.settings.cluster_id, region=region)
     recorded = recorded_from(pipeline.status)
     api = ctx.aws.sagemaker(region, role)
@@ -117,16 +118,17 @@ def apply_plan(
         return Applied(recorded.arn or "", None, None)
     if plan.action is PipelineAction.REPORT:
         return Applied(live.arn, None, live.last_modified)
-    if plan.action is PipelineAction.ADOPT and plan.add_tags:
+    add = dict(plan.add_tags)
+    if plan.action is PipelineAction.ADOPT:
         # Claim first: the owner tag tells any other resource to keep off before we change anything.
-        sm.add_tags(api, add_tags_request(live.arn, dict(plan.add_tags)))
-    version = (
-        sm.update_pipeline(api, update_pipeline_request(desired, plan.changed)) if plan.changed else None
-    )
-    if plan.action is not PipelineAction.ADOPT and plan.add_tags:
-        sm.add_tags(api, add_tags_request(live.arn, dict(plan.add_tags)))
-    if plan.delete_tags:
+        sm.add_tags(api, add_tags_request(live.arn, {OWNER_TAG_KEY: add.pop(OWNER_TAG_KEY, desired.owner)}))
+    version = None
+    if plan.changed:
+        version = sm.update_pipeline(api, update_pipeline_request(desired, plan.changed))
+    if plan.delete_tags:  # before adding, so that the 50-tag limit is not hit on the way
         sm.delete_tags(api, delete_tags_request(live.arn, plan.delete_tags))
+    if add:
+        sm.add_tags(api, add_tags_request(live.arn, add))
     if version is None and (recorded.pipeline_version_id is None or plan.action is PipelineAction.ADOPT):
         version = sm.latest_version_id(api, desired.name)
     return Applied(live.arn, version, None if plan.writes else live.last_modified)

@@ -1,0 +1,118 @@
+"""Definitions through the operator: every realistic mistake stalls before any API call with a
+message naming step and field; ConfigMap sources are followed as the ConfigMap changes."""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+import yaml
+from kubernetes import client
+
+from tests.integration.pipeline_helpers import (
+    Pipelines,
+    calls,
+    definition,
+    wait_for,
+    writes,
+)
+from tests.unit.test_definition_validate import BASE, MISTAKES
+
+STALL_WATCH_SECONDS = 5.0
+"""Longer than two resync intervals of the test operator (2 s): time enough for a wrongful retry."""
+
+
+def test_each_bad_definition_stalls_with_a_precise_message_before_any_api_call(
+    pipelines: Pipelines, operator: Any, emulator: Any
+) -> None:
+    assert len(MISTAKES) >= 15
+    for name, mutation, _ in MISTAKES:
+        broken = copy.deepcopy(BASE)
+        mutation(broken)
+        pipelines.create(name, definition={"inline": broken})
+    for name, _, expected in MISTAKES:
+        obj = pipelines.wait_condition(name, "Stalled", "True", "InvalidDefinition", generation=1)
+        ready = next(c for c in obj["status"]["conditions"] if c["type"] == "Ready")
+        assert ready["status"] == "False"
+        assert ready["message"].startswith("invalid pipeline definition from spec.definition.inline (1 problem): ")
+        assert ready["message"].endswith(expected), name
+        warning = pipelines.wait_event(name, "InvalidDefinition")
+        assert warning.type == "Warning"
+        assert expected in warning.message
+    assert calls(emulator) == {}
+
+
+def test_invalid_definition_is_not_retried_until_the_spec_changes(
+    pipelines: Pipelines, operator: Any, emulator: Any
+) -> None:
+    broken = definition()
+    broken["Steps"][0]["DependsOn"] = ["Prep"]
+    pipelines.create("churn", definition={"inline": broken})
+    stalled = pipelines.wait_condition("churn", "Stalled", "True", "InvalidDefinition", generation=1)
+    message = "step 'Train': DependsOn[0]: no step named 'Prep'"
+    assert message in next(c for c in stalled["status"]["conditions"] if c["type"] == "Ready")["message"]
+    time.sleep(STALL_WATCH_SECONDS)
+    assert pipelines.get("churn")["status"]["conditions"] == stalled["status"]["conditions"]
+    assert pipelines.event_reasons("churn").count("InvalidDefinition") == 1
+    assert calls(emulator) == {}
+    pipelines.patch_spec("churn", {"definition": {"inline": definition()}})
+    pipelines.wait_condition("churn", "Ready", "True", "Reconciled", generation=2)
+    assert writes(emulator) == {"CreatePipeline": 1}
+
+
+def configmap(name: str, data: dict[str, str]) -> client.V1ConfigMap:
+    return client.V1ConfigMap(metadata=client.V1ObjectMeta(name=name), data=data)
+
+
+def test_configmap_definition_is_applied_and_followed_as_it_changes(
+    pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any, namespace: str
+) -> None:
+    core = pipelines.core
+    pipelines.create("churn", definition={"configMapRef": {"name": "churn-definition", "key": "pipeline.yaml"}})
+    waiting = pipelines.wait_condition("churn", "Reconciling", "True", "DefinitionSourceNotFound")
+    assert "configMap churn-definition not found" in waiting["status"]["conditions"][0]["message"]
+
+    core.create_namespaced_config_map(
+        namespace, configmap("churn-definition", {"pipeline.yaml": yaml.safe_dump(definition(epochs=3))})
+    )
+    ready = pipelines.wait_condition("churn", "Ready", "True", "Reconciled")
+    assert ready["status"]["pipelineVersionId"] == 1
+
+    core.patch_namespaced_config_map(
+        "churn-definition", namespace, {"data": {"pipeline.yaml": yaml.safe_dump(definition(epochs=9))}}
+    )
+    wait_for(
+        lambda: pipelines.get("churn")["status"].get("pipelineVersionId") == 2,
+        what="the ConfigMap change to be applied",
+        state=lambda: pipelines.get("churn")["status"],
+    )
+    live = sagemaker_client.describe_pipeline(PipelineName="churn")
+    assert '"DefaultValue":9' in live["PipelineDefinition"]
+
+    core.patch_namespaced_config_map(
+        "churn-definition", namespace, {"data": {"pipeline.yaml": "Version: '2020-12-01'\nSteps: [\n"}}
+    )
+    stalled = pipelines.wait_condition("churn", "Stalled", "True", "InvalidDefinition")
+    message = next(c for c in stalled["status"]["conditions"] if c["type"] == "Ready")["message"]
+    assert message.startswith("invalid pipeline definition from configMap churn-definition key pipeline.yaml")
+    assert "not valid YAML" in message
+
+    before = writes(emulator)
+    core.patch_namespaced_config_map(
+        "churn-definition", namespace, {"data": {"pipeline.yaml": yaml.safe_dump(definition(epochs=9))}}
+    )
+    pipelines.wait_condition("churn", "Ready", "True", "Reconciled")
+    assert writes(emulator) == before  # the fixed ConfigMap holds what SageMaker already has
+
+
+def test_configmap_without_the_key_waits(pipelines: Pipelines, operator: Any, namespace: str) -> None:
+    pipelines.core.create_namespaced_config_map(namespace, configmap("defs", {"other.json": "{}"}))
+    pipelines.create("churn", definition={"configMapRef": {"name": "defs", "key": "churn.json"}})
+    waiting = pipelines.wait_condition("churn", "Reconciling", "True", "DefinitionSourceNotFound")
+    ready = next(c for c in waiting["status"]["conditions"] if c["type"] == "Ready")
+    assert ready["message"] == "configMap defs has no key churn.json (keys: other.json)"
+    pipelines.core.patch_namespaced_config_map(
+        "defs", namespace, {"data": {"churn.json": yaml.safe_dump(definition(), default_flow_style=True)}}
+    )
+    pipelines.wait_condition("churn", "Ready", "True", "Reconciled")
