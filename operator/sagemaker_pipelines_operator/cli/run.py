@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import sys
 from typing import Any
 
 from sagemaker_pipelines_operator.settings import add_arguments, from_arguments
@@ -23,9 +23,10 @@ def run(args: argparse.Namespace) -> int:
     from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
     from sagemaker_pipelines_operator.handlers.context import OperatorContext, load_kube_config
     from sagemaker_pipelines_operator.handlers.operator import run_operator
+    from sagemaker_pipelines_operator.observability.logging import configure_logging
 
     settings = from_arguments(args)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format, settings.log_level)
     ctx = OperatorContext(
         settings=settings,
         aws=AwsAccess(settings.region, settings.aws_tps, settings.aws_burst),
@@ -35,4 +36,7 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(run_operator(ctx))
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # e.g. the metrics or health port is taken
+        print(f"smpo run: {exc}", file=sys.stderr)
+        return 1
     return 0

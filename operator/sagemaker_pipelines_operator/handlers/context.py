@@ -8,6 +8,7 @@ from typing import Any
 import kubernetes
 
 from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
+from sagemaker_pipelines_operator.observability.health import WatchClock
 from sagemaker_pipelines_operator.settings import OperatorSettings
 
 
@@ -21,6 +22,12 @@ class OperatorContext:
     """kubernetes.client.Configuration of the cluster being watched."""
     state: dict[str, Any] = field(default_factory=dict)
     """Process-wide caches owned by handler modules (keyed by module)."""
+    clock: WatchClock | None = None
+    """Liveness/readiness state; created from the settings when not given."""
+
+    def __post_init__(self) -> None:
+        if self.clock is None:
+            self.clock = WatchClock(self.settings.watch_stall_seconds)
 
     @property
     def api_client(self) -> Any:

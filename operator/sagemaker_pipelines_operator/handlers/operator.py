@@ -9,8 +9,11 @@ from typing import Any
 
 import kopf
 
-from sagemaker_pipelines_operator import GROUP
+from sagemaker_pipelines_operator import GROUP, __version__
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.metrics import BUILD_INFO
+from sagemaker_pipelines_operator.observability.server import start_servers
+from sagemaker_pipelines_operator.observability.server import stop as stop_servers
 
 FINALIZER = f"{GROUP}/finalizer"
 """Our finalizer; chosen once, as renaming it strands objects with the old one."""
@@ -62,6 +65,14 @@ def build_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
     def _login(**_: Any) -> kopf.ConnectionInfo:
         return connection_info(ctx.kube_config)
 
+    for plural in ("pipelines", "pipelineruns", "pipelineschedules"):
+
+        @kopf.on.event(GROUP, plural, registry=registry)
+        def _heard(**_: Any) -> None:
+            # Every watch event (initial listing included) proves the stream is alive.
+            if ctx.clock is not None:
+                ctx.clock.touch()
+
     for name in HANDLER_MODULES:
         importlib.import_module(name).register(registry, ctx)
     return registry
@@ -90,15 +101,38 @@ async def run_operator(
     stop_flag: asyncio.Event | threading.Event | None = None,
     ready_flag: asyncio.Event | threading.Event | None = None,
 ) -> None:
-    """Run until `stop_flag` is set (or forever)."""
+    """Serve metrics and probes and run kopf until `stop_flag` is set (or forever).
+
+    Readiness flips once kopf has started its watches (its ready flag); liveness fails when the
+    kopf task ends or the watches fall silent (see observability.health.WatchClock).
+    """
     ours = ctx.settings
-    await kopf.operator(
-        registry=build_registry(ctx),
-        clusterwide=not ours.namespaces,
-        namespaces=list(ours.namespaces),
-        standalone=ours.peering is None,
-        peering_name=ours.peering,
-        stop_flag=stop_flag,
-        ready_flag=ready_flag,
-        memo=kopf.Memo(ctx=ctx),
+    clock = ctx.clock
+    assert clock is not None  # set by OperatorContext.__post_init__
+    BUILD_INFO.info({"version": __version__})
+    servers = await start_servers(ours, clock)
+    started = asyncio.Event()
+    operator = asyncio.create_task(
+        kopf.operator(
+            registry=build_registry(ctx),
+            clusterwide=not ours.namespaces,
+            namespaces=list(ours.namespaces),
+            standalone=ours.peering is None,
+            peering_name=ours.peering,
+            stop_flag=stop_flag,
+            ready_flag=started,
+            memo=kopf.Memo(ctx=ctx),
+        )
     )
+    clock.watch_task(operator)
+    waiter = asyncio.create_task(started.wait())
+    try:
+        await asyncio.wait({operator, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if started.is_set():
+            clock.mark_ready()
+            if ready_flag is not None:
+                ready_flag.set()
+        await operator
+    finally:
+        waiter.cancel()
+        await stop_servers(servers)
