@@ -1,15 +1,14 @@
 """The chart's RBAC on the real API server: the ServiceAccount holds exactly the permissions the
 operator needs (listed by `kubectl auth can-i --list`), and an operator running in-process with
-that ServiceAccount's token reconciles and deletes resources without a permission error."""
+that ServiceAccount's token creates a pipeline, runs it, lets a run expire and deletes the pipeline
+(all against the emulator) without a permission error."""
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -18,6 +17,7 @@ from tests.fixtures.argocd import argocd_health
 from tests.fixtures.chart import fullname, kubectl
 from tests.fixtures.kube import service_account_token
 from tests.fixtures.operator import RunningOperator, start
+from tests.fixtures.runs import Kube, run_manifest, wait_for
 
 from sagemaker_pipelines_operator import GROUP
 from sagemaker_pipelines_operator.settings import OperatorSettings
@@ -110,22 +110,6 @@ def test_namespace_scope_without_cluster_reads_sees_only_its_own_namespace_objec
 
 # --- The operator itself, with the chart's ServiceAccount token ---------------------------------
 
-PIPELINE = {
-    "apiVersion": f"{GROUP}/v1alpha1",
-    "kind": "Pipeline",
-    "metadata": {"name": "rbac-check"},
-    "spec": {
-        "roleArn": "arn:aws:iam::123456789012:role/sagemaker-execution",
-        "definition": {
-            "inline": {
-                "Version": "2020-12-01",
-                "Parameters": [],
-                "Steps": [{"Name": "Stop", "Type": "Fail", "Arguments": {"ErrorMessage": "rbac"}}],
-            }
-        },
-    },
-}
-
 
 def token_kubeconfig(admin: client.Configuration, token: str, path: Path) -> Path:
     """A kubeconfig for the same API server as `admin`, authenticating with `token`."""
@@ -143,34 +127,17 @@ def token_kubeconfig(admin: client.Configuration, token: str, path: Path) -> Pat
     return path
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
 @pytest.fixture
 def operator_as_chart_sa(
     install_chart: Callable[..., str],
     kube_api: client.ApiClient,
     namespace: str,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    aws_test_env: dict[str, str],
 ) -> Iterator[Callable[[str], str]]:
-    """Factory: install the chart with `installScope`, then run the operator in-process with a
-    token of the chart's ServiceAccount (TokenRequest) and its peering; returns the full name."""
-    # Credentials that reach nothing: this scenario must not need AWS.
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(key, value)
+    """Factory: install the chart with `installScope`, then run the operator in-process (against
+    the emulator) with a token of the chart's ServiceAccount (TokenRequest) and the chart's
+    peering object; returns the release's full name."""
     running: list[RunningOperator] = []
 
     def run_operator(scope: str) -> str:
@@ -179,7 +146,13 @@ def operator_as_chart_sa(
         token = service_account_token(kube_api, namespace, name)
         kubeconfig = token_kubeconfig(kube_api.configuration, token, tmp_path / "sa.kubeconfig")
         settings = OperatorSettings(
-            namespaces=(namespace,), peering=name, metrics_port=0, health_port=0, region="us-east-1"
+            namespaces=(namespace,),
+            peering=name,
+            metrics_port=0,
+            health_port=0,
+            region="us-east-1",
+            poll_min_seconds=0.5,
+            poll_max_seconds=2.0,
         )
         running.append(start(settings, str(kubeconfig)))
         return name
@@ -191,7 +164,7 @@ def operator_as_chart_sa(
 
 
 @pytest.mark.parametrize("scope", ["Cluster", "Namespace"])
-def test_operator_with_the_chart_service_account_reconciles_without_permission_errors(
+def test_operator_with_the_chart_service_account_runs_a_pipeline_without_permission_errors(
     scope: str,
     operator_as_chart_sa: Callable[[str], str],
     kube_api: client.ApiClient,
@@ -200,30 +173,19 @@ def test_operator_with_the_chart_service_account_reconciles_without_permission_e
 ) -> None:
     caplog.set_level(logging.WARNING)
     name = operator_as_chart_sa(scope)
-    objects = client.CustomObjectsApi(kube_api)
-    objects.create_namespaced_custom_object(GROUP, "v1alpha1", namespace, "pipelines", PIPELINE)
+    kube = Kube(kube_api, namespace)
 
-    def status() -> dict[str, Any] | None:
-        body = objects.get_namespaced_custom_object(GROUP, "v1alpha1", namespace, "pipelines", "rbac-check")
-        st: dict[str, Any] = body.get("status") or {}
-        done = st.get("observedGeneration") == body["metadata"]["generation"] and st.get("conditions")
-        return st if done else None
-
-    written = wait_for(status, what="the operator to write the Pipeline's status")
-    assert {c["type"] for c in written["conditions"]} >= {"Ready"}
-    # The Argo CD health script on the status the operator really wrote.
-    live = objects.get_namespaced_custom_object(GROUP, "v1alpha1", namespace, "pipelines", "rbac-check")
-    ready = next(c for c in live["status"]["conditions"] if c["type"] == "Ready")["status"]
-    assert argocd_health(live)[0] == ("Healthy" if ready == "True" else "Progressing")
-    peering = objects.get_namespaced_custom_object("kopf.dev", "v1", namespace, "kopfpeerings", name)
+    kube.ready_pipeline("rbac-check")  # status, finalizer, Events, SageMaker create
+    assert argocd_health(kube.get("Pipeline", "rbac-check") or {})[0] == "Healthy"
+    peering = kube.api.get_namespaced_custom_object("kopf.dev", "v1", namespace, "kopfpeerings", name)
     assert peering.get("status"), "the operator did not announce itself in its KopfPeering"
 
-    objects.delete_namespaced_custom_object(GROUP, "v1alpha1", namespace, "pipelines", "rbac-check")
+    # A run to completion, then deleted by the operator itself (ttlSecondsAfterFinished).
+    kube.create(run_manifest("rbac-run", "rbac-check", ttlSecondsAfterFinished=0))
+    wait_for(lambda: kube.get("PipelineRun", "rbac-run") is None, what="the finished run's TTL deletion")
+    assert "ExecutionSucceeded" in [reason for _, reason, _ in kube.events("rbac-run")]
 
-    def deleted() -> bool:
-        items = objects.list_namespaced_custom_object(GROUP, "v1alpha1", namespace, "pipelines")["items"]
-        return not items
-
-    wait_for(deleted, what="the Pipeline to be deleted (finalizer released)")
+    kube.delete("Pipeline", "rbac-check")
+    wait_for(lambda: kube.get("Pipeline", "rbac-check") is None, what="the Pipeline's finalizer")
     denied = [r.getMessage() for r in caplog.records if re.search(r"403|[Ff]orbidden", r.getMessage())]
     assert not denied, denied
