@@ -4,12 +4,12 @@ message naming step and field; ConfigMap sources are followed as the ConfigMap c
 from __future__ import annotations
 
 import copy
+import json
 import time
 from typing import Any
 
 import yaml
 from kubernetes import client
-
 from tests.integration.pipeline_helpers import (
     Pipelines,
     calls,
@@ -18,6 +18,8 @@ from tests.integration.pipeline_helpers import (
     writes,
 )
 from tests.unit.test_definition_validate import BASE, MISTAKES
+
+from sagemaker_pipelines_operator.definition import definition_hash
 
 STALL_WATCH_SECONDS = 5.0
 """Longer than two resync intervals of the test operator (2 s): time enough for a wrongful retry."""
@@ -35,7 +37,9 @@ def test_each_bad_definition_stalls_with_a_precise_message_before_any_api_call(
         obj = pipelines.wait_condition(name, "Stalled", "True", "InvalidDefinition", generation=1)
         ready = next(c for c in obj["status"]["conditions"] if c["type"] == "Ready")
         assert ready["status"] == "False"
-        assert ready["message"].startswith("invalid pipeline definition from spec.definition.inline (1 problem): ")
+        assert ready["message"].startswith(
+            "invalid pipeline definition from spec.definition.inline (1 problem): "
+        )
         assert ready["message"].endswith(expected), name
         warning = pipelines.wait_event(name, "InvalidDefinition")
         assert warning.type == "Warning"
@@ -69,7 +73,9 @@ def test_configmap_definition_is_applied_and_followed_as_it_changes(
     pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any, namespace: str
 ) -> None:
     core = pipelines.core
-    pipelines.create("churn", definition={"configMapRef": {"name": "churn-definition", "key": "pipeline.yaml"}})
+    pipelines.create(
+        "churn", definition={"configMapRef": {"name": "churn-definition", "key": "pipeline.yaml"}}
+    )
     waiting = pipelines.wait_condition("churn", "Reconciling", "True", "DefinitionSourceNotFound")
     assert "configMap churn-definition not found" in waiting["status"]["conditions"][0]["message"]
 
@@ -116,3 +122,59 @@ def test_configmap_without_the_key_waits(pipelines: Pipelines, operator: Any, na
         "defs", namespace, {"data": {"churn.json": yaml.safe_dump(definition(), default_flow_style=True)}}
     )
     pipelines.wait_condition("churn", "Ready", "True", "Reconciled")
+
+
+def put_definition(s3_client: Any, key: str, document: dict[str, Any], **json_options: Any) -> str:
+    response = s3_client.put_object(
+        Bucket="defs", Key=key, Body=json.dumps(document, **json_options).encode()
+    )
+    return str(response.get("VersionId", ""))
+
+
+def test_s3_definition_is_passed_by_location_and_compared_by_content(
+    *, moto: str, s3_client: Any, pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any
+) -> None:
+    s3_client.create_bucket(Bucket="defs")
+    put_definition(s3_client, "churn.json", definition(epochs=3))
+    pipelines.create("churn", definition={"s3": {"bucket": "defs", "key": "churn.json"}})
+    ready = pipelines.wait_condition("churn", "Ready", "True", "Reconciled", generation=1)
+    assert ready["status"]["definitionHash"] == definition_hash(definition(epochs=3))
+    created = emulator.calls("CreatePipeline")[0]["request"]
+    assert created["PipelineDefinitionS3Location"] == {"Bucket": "defs", "ObjectKey": "churn.json"}
+    assert "PipelineDefinition" not in created
+
+    # Same document, other formatting and key order: no change, however often it is checked.
+    put_definition(s3_client, "churn.json", definition(epochs=3), indent=4, sort_keys=True)
+    time.sleep(STALL_WATCH_SECONDS)
+    assert calls(emulator, "UpdatePipeline") == {"UpdatePipeline": 0}
+
+    put_definition(s3_client, "churn.json", definition(epochs=8))
+    wait_for(
+        lambda: pipelines.get("churn")["status"].get("pipelineVersionId") == 2,
+        what="the new S3 object to be applied at resync",
+        state=lambda: pipelines.get("churn")["status"],
+    )
+    updated = emulator.calls("UpdatePipeline")
+    assert [u["request"].get("PipelineDefinitionS3Location") for u in updated] == [
+        {"Bucket": "defs", "ObjectKey": "churn.json"}
+    ]
+    live = json.loads(sagemaker_client.describe_pipeline(PipelineName="churn")["PipelineDefinition"])
+    assert definition_hash(live) == definition_hash(definition(epochs=8))
+
+
+def test_s3_definition_pinned_by_version_and_missing_objects_wait(
+    moto: str, s3_client: Any, pipelines: Pipelines, operator: Any, sagemaker_client: Any
+) -> None:
+    s3_client.create_bucket(Bucket="defs")
+    s3_client.put_bucket_versioning(Bucket="defs", VersioningConfiguration={"Status": "Enabled"})
+    first = put_definition(s3_client, "churn.json", definition(epochs=1))
+    put_definition(s3_client, "churn.json", definition(epochs=2))
+    pipelines.create("pinned", definition={"s3": {"bucket": "defs", "key": "churn.json", "versionId": first}})
+    pipelines.create("missing", definition={"s3": {"bucket": "defs", "key": "absent.json"}})
+    pinned = pipelines.wait_condition("pinned", "Ready", "True", "Reconciled")
+    assert pinned["status"]["definitionHash"] == definition_hash(definition(epochs=1))
+    live = json.loads(sagemaker_client.describe_pipeline(PipelineName="pinned")["PipelineDefinition"])
+    assert live == definition(epochs=1)
+    waiting = pipelines.wait_condition("missing", "Reconciling", "True", "DefinitionSourceNotFound")
+    ready = next(c for c in waiting["status"]["conditions"] if c["type"] == "Ready")
+    assert ready["message"].startswith("s3://defs/absent.json: ")

@@ -14,6 +14,7 @@ from sagemaker_pipelines_operator.definition.validate import validate_definition
 from sagemaker_pipelines_operator.emulator import errors
 from sagemaker_pipelines_operator.emulator.outcomes import DirectiveError
 from sagemaker_pipelines_operator.emulator.plan import ExecutionPlan, build_plan
+from sagemaker_pipelines_operator.emulator.s3_definitions import read_s3_definition
 from sagemaker_pipelines_operator.emulator.service import Context
 from sagemaker_pipelines_operator.emulator.state import IdempotencyRecord, Pipeline, pipeline_arn
 
@@ -117,12 +118,8 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
 
 def load_definition(params: dict[str, Any]) -> tuple[str, ExecutionPlan] | None:
     """The definition text of a Create/UpdatePipeline request and its plan; None when none was sent."""
-    if params.get("PipelineDefinitionS3Location") is not None:
-        raise errors.validation(
-            "PipelineDefinitionS3Location is not supported by this emulator (it has no S3); "
-            "send the definition in PipelineDefinition."
-        )
-    text = params.get("PipelineDefinition")
+    location = params.get("PipelineDefinitionS3Location")
+    text = read_s3_definition(location) if location is not None else params.get("PipelineDefinition")
     if text is None:
         return None
     try:
