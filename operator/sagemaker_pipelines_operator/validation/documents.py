@@ -182,9 +182,9 @@ def parse_documents(source: Source) -> tuple[list[Document], list[Finding]]:
 
 def _yaml_reason(exc: yaml.MarkedYAMLError) -> str:
     context = exc.context
-    if context and exc.context_mark is not None and exc.problem_mark is not None:
-        if exc.context_mark.line != exc.problem_mark.line:
-            context += f" (started on line {exc.context_mark.line + 1})"
+    started, failed = exc.context_mark, exc.problem_mark
+    if context and started is not None and failed is not None and started.line != failed.line:
+        context += f" (started on line {started.line + 1})"
     parts = [part for part in (context, exc.problem) if part]
     return ", ".join(parts) or str(exc)
 
