@@ -78,4 +78,7 @@ def test_create_token_changes_with_the_definition_and_with_each_recreation() -> 
     first = create_token("uid", desired(), Recorded())
     assert first == create_token("uid", desired(), Recorded())
     assert first != create_token("uid", desired(description="x"), Recorded())
-    assert first != create_token("uid", desired(), Recorded(drift_count=1))
+    recreated = create_token("uid", desired(), Recorded(), recreate=True)
+    assert recreated != first
+    assert recreated == create_token("uid", desired(), Recorded(drift_count=1))
+    assert create_token("uid", desired(), Recorded(drift_count=1), recreate=True) != recreated

@@ -16,7 +16,7 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipeline import OWNER_TAG_KEY, Pipeline
 from sagemaker_pipelines_operator.aws import pipelines as sm
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
-from sagemaker_pipelines_operator.errors import Stalled
+from sagemaker_pipelines_operator.errors import NotFound, Stalled, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.handlers.outcome import now
@@ -90,7 +90,10 @@ def sync_pipeline(ctx: OperatorContext, body: Any, *, attempt: int = 0) -> tuple
     plan = plan_pipeline(desired, live, recorded)
     if plan.action is PipelineAction.REFUSE:
         raise Stalled(c.OWNED_ELSEWHERE, plan.message)
-    applied = apply_plan(api, plan, desired, recorded, live, uid=str(body["metadata"]["uid"]))
+    try:
+        applied = apply_plan(api, plan, desired, recorded, live, uid=str(body["metadata"]["uid"]))
+    except NotFound as exc:  # deleted between our read and our write: read again shortly
+        raise Waiting(c.PIPELINE_DELETED_IN_SAGEMAKER, f"{exc.message}; looking again", delay=1.0) from exc
     for event in plan_events(plan, desired, applied.version_id):
         kopf.event(body, type=event.type, reason=event.reason, message=event.message)
     fields = pipeline_status_fields(plan, desired, recorded, applied, now=now())
@@ -112,7 +115,8 @@ def apply_plan(
 ) -> Applied:
     """Carry out the plan's writes; REPORT and NONE write nothing."""
     if plan.action is PipelineAction.CREATE:
-        arn = sm.create_pipeline(api, create_pipeline_request(desired, create_token(uid, desired, recorded)))
+        token = create_token(uid, desired, recorded, recreate=plan.missing)
+        arn = sm.create_pipeline(api, create_pipeline_request(desired, token))
         return Applied(arn, sm.latest_version_id(api, desired.name), None)
     if live is None:  # REPORT of a pipeline that vanished
         return Applied(recorded.arn or "", None, None)

@@ -16,10 +16,12 @@ def request_token(uid: str, purpose: str, *parts: str) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def create_token(uid: str, desired: DesiredPipeline, recorded: Recorded) -> str:
-    """Token of one CreatePipeline; the drift count tells a recreation (after a deletion outside Git)
-    from a replay, which SageMaker would otherwise answer with the long-gone pipeline's ARN."""
-    return request_token(uid, "create", desired.name, desired.fingerprint(), str(recorded.drift_count))
+def create_token(uid: str, desired: DesiredPipeline, recorded: Recorded, *, recreate: bool = False) -> str:
+    """Token of one CreatePipeline. A recreation (after a deletion outside Git) counts as the next
+    drift, so its token differs from the first creation's, which SageMaker would answer with the
+    long-gone pipeline's ARN; a replay after a crash computes the same token again."""
+    generation = recorded.drift_count + (1 if recreate else 0)
+    return request_token(uid, "create", desired.name, desired.fingerprint(), str(generation))
 
 
 def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
