@@ -34,8 +34,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--crds", type=Path, default=Path("crds"), help="CRDs to install")
     parser.add_argument("--step-seconds", type=float, default=2.0, help="emulated duration of a step")
-    parser.add_argument("--metrics-port", type=int, default=18080, help="operator metrics port")
-    parser.add_argument("--health-port", type=int, default=18081, help="operator health port")
+    parser.add_argument(
+        "--metrics-port", type=int, default=18080, help="operator metrics port (0: any free port)"
+    )
+    parser.add_argument(
+        "--health-port", type=int, default=18081, help="operator health port (0: any free port)"
+    )
     parser.add_argument("--timeout", type=float, default=900, help="give up waiting for runs after this")
     parser.add_argument(
         "--exit-when-done", action="store_true", help="stop everything once the runs finished (for scripts)"

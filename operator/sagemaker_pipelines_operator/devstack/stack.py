@@ -75,6 +75,9 @@ class LocalStack:
     def start_operator(self, namespace: str, metrics_port: int, health_port: int) -> None:
         if self.kubeconfig is None:
             raise StackError("no kubeconfig: start the control plane first or pass --kubeconfig")
+        # 0 picks a free port, so several stacks (or a test beside a demo) can run at once.
+        metrics_port = metrics_port or free_port()
+        health_port = health_port or free_port()
         check_port(metrics_port, "metrics")
         check_port(health_port, "health")
         self.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
