@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import random
 import threading
 from typing import Any
 
@@ -119,6 +120,8 @@ async def run_operator(
             namespaces=list(ours.namespaces),
             standalone=ours.peering is None,
             peering_name=ours.peering,
+            # Equal priorities make kopf pause every replica; a random one lets exactly one lead.
+            priority=random.randint(1, 2**31 - 1),
             stop_flag=stop_flag,
             ready_flag=started,
             memo=kopf.Memo(ctx=ctx),
