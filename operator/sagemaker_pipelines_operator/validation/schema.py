@@ -115,6 +115,9 @@ def _check_ours(
     metadata: Mapping[str, Any] = raw_metadata if isinstance(raw_metadata, Mapping) else {}
     name = metadata.get("name") if isinstance(metadata.get("name"), str) else None
     resource = Resource(doc, str(kind), metadata.get("namespace") or default_namespace, name)
+    if kind is None:
+        message = f"{GROUP} object without a kind (one of {', '.join(MODELS)})"
+        return None, [Finding(doc.source, doc.line, Severity.ERROR, message, field="kind")]
     if kind not in MODELS:
         known = ", ".join(MODELS)
         hint = _suggest(str(kind), list(MODELS))
