@@ -27,7 +27,12 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_input_arguments(parser)
-    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="text (terminal), markdown (job summary, PR comment) or json (default: text)",
+    )
     parser.add_argument(
         "--region",
         default=None,
