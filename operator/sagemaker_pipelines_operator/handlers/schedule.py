@@ -119,10 +119,10 @@ def schedule_pass(ctx: OperatorContext, body: dict[str, Any], clock: Clock) -> f
             record("transient")
             return ctx.settings.poll_max_seconds
         record("success")
-    # While runs are active, look again at the poll cadence too: history limits and Forbid depend
-    # on their phases (a finishing run also wakes us directly).
-    resync = ctx.settings.poll_max_seconds if plan.status.active else STALLED_SLEEP_SECONDS
-    return min(plan.wake_after, resync)
+    # Look again at least at the slowest poll cadence: it costs one list of the schedule's runs,
+    # and it bounds the effect of a missed wake-up or a clock step (finishing runs and spec
+    # changes also wake the daemon directly).
+    return min(plan.wake_after, ctx.settings.poll_max_seconds)
 
 
 def _owned_runs(ctx: OperatorContext, schedule: PipelineSchedule) -> list[ScheduledRun]:
