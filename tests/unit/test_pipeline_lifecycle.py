@@ -10,6 +10,7 @@ from tests.unit.test_pipeline_plan import T0, applied
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.errors import Stalled
+from sagemaker_pipelines_operator.reconcile.backoff import backoff_delay
 from sagemaker_pipelines_operator.reconcile.pipeline import Ownership, Recorded
 from sagemaker_pipelines_operator.reconcile.pipeline_deletion import DeletionStep, plan_deletion
 from sagemaker_pipelines_operator.reconcile.pipeline_resync import (
@@ -200,3 +201,16 @@ def test_run_on_change_manifest_is_a_valid_pipeline_run_owned_by_the_pipeline() 
     assert run.spec.parameters == {"Epochs": "5"}
     owner = manifest["metadata"]["ownerReferences"][0]
     assert (owner["kind"], owner["uid"], owner["controller"]) == ("Pipeline", "uid-1", True)
+
+
+@pytest.mark.parametrize(
+    ("attempt", "first", "cap", "expected"),
+    [
+        pytest.param(0, 1.0, 30.0, 1.0, id="first-retry"),
+        pytest.param(3, 2.0, 120.0, 16.0, id="doubles"),
+        pytest.param(10, 2.0, 120.0, 120.0, id="capped"),
+        pytest.param(-1, 1.0, 30.0, 1.0, id="negative-attempt-is-first"),
+    ],
+)
+def test_backoff_delay(attempt: int, first: float, cap: float, expected: float) -> None:
+    assert backoff_delay(attempt, first=first, cap=cap) == expected

@@ -16,6 +16,7 @@ from sagemaker_pipelines_operator.definition import definition_hash
 from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.reconcile.backoff import backoff_delay
 from sagemaker_pipelines_operator.reconcile.pipeline_inputs import checked_definition, definition_source_label
 
 SOURCE_ANNOTATION = "source.sagemaker.pipelines.dev/configmap-revision"
@@ -29,7 +30,7 @@ MISSING_SOURCE_RETRY = 30.0
 def missing_source_delay(attempt: int) -> float:
     """1, 2, 4 ... 30 s: a ConfigMap applied in the same sync as its Pipeline is found within
     seconds (kopf holds the annotation-triggered pass back until a pending retry has run)."""
-    return min(MISSING_SOURCE_RETRY, 2.0 ** max(attempt, 0))
+    return backoff_delay(attempt, first=1.0, cap=MISSING_SOURCE_RETRY)
 
 
 def load_definition(

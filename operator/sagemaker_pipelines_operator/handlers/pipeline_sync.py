@@ -16,13 +16,14 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipeline import OWNER_TAG_KEY, Pipeline
 from sagemaker_pipelines_operator.aws import pipelines as sm
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
-from sagemaker_pipelines_operator.errors import NotFound, Stalled, Waiting
+from sagemaker_pipelines_operator.errors import NotFound, Stalled, Transient, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.handlers.outcome import now
 from sagemaker_pipelines_operator.handlers.pipeline_source import load_definition
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.metrics import PIPELINE_DRIFT_TOTAL
+from sagemaker_pipelines_operator.reconcile.backoff import backoff_delay
 from sagemaker_pipelines_operator.reconcile.pipeline import (
     DesiredPipeline,
     LivePipeline,
@@ -75,9 +76,24 @@ def read_live(api: SageMakerApi, name: str) -> LivePipeline | None:
     return live_pipeline(description, sm.list_tags(api, str(description["PipelineArn"])))
 
 
+TRANSIENT_RETRY_MAX = 120.0
+"""Longest wait between passes failing on throttling, 5xx or network trouble (botocore has
+already retried each call by then)."""
+
+
 def sync_pipeline(ctx: OperatorContext, body: Any, *, attempt: int = 0) -> tuple[Verdict, dict[str, Any]]:
     """The pass's work for `outcome.run_pass`; raises taxonomy errors (REFUSE included).
-    `attempt` is kopf's retry count of this pass."""
+    `attempt` is kopf's retry count: transient failures are retried after 2, 4 ... 120 s."""
+    try:
+        return _sync(ctx, body, attempt)
+    except Transient as exc:
+        if exc.delay is not None:
+            raise
+        delay = backoff_delay(attempt, first=2.0, cap=TRANSIENT_RETRY_MAX)
+        raise Transient(exc.reason, exc.message, delay=delay) from exc
+
+
+def _sync(ctx: OperatorContext, body: Any, attempt: int) -> tuple[Verdict, dict[str, Any]]:
     pipeline = Pipeline.model_validate(dict(body))
     namespace, name = str(body["metadata"]["namespace"]), str(body["metadata"]["name"])
     role = namespace_role_arn(ctx, namespace)
