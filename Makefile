@@ -61,6 +61,12 @@ lint: venv
 crds: venv packaging-tools
 	$(BIN)/smpo crds --out crds
 	$(BIN)/python hack/chartgen.py
+	$(BIN)/python -m sagemaker_pipelines_operator.api.reference docs/api-reference.md
+
+# docs/api-reference.md, rendered from the API models (tests/unit/test_api_reference.py checks it).
+.PHONY: docs
+docs: venv
+	$(BIN)/python -m sagemaker_pipelines_operator.api.reference docs/api-reference.md
 
 # The chart's crds/ and README.md and the kustomize base manifests/install/, regenerated.
 chart: venv packaging-tools
