@@ -114,3 +114,18 @@ def test_ttl_added_to_a_finished_run_deletes_it(kube: Kube, operator: Any) -> No
     wait_for(
         lambda: kube.get("PipelineRun", "kept") is None, timeout=20, what="TTL deletion after the change"
     )
+
+
+def test_deleting_a_run_whose_execution_ended_unseen_releases_it(
+    kube: Kube, start_operator: Any, sagemaker_client: Any, emulator: Any
+) -> None:
+    first = start_operator()
+    kube.ready_pipeline(definition_doc=definition(slow("Short", seconds=2)))
+    kube.create(run_manifest("stale"))
+    arn = kube.wait_phase("stale", "Executing")["executionArn"]
+    first.stop()  # the status keeps saying Executing while the execution finishes
+    wait_for(lambda: execution_status(sagemaker_client, arn) == "Succeeded", what="execution finished")
+    kube.delete("PipelineRun", "stale")
+    start_operator()
+    wait_for(lambda: kube.get("PipelineRun", "stale") is None, what="finalizer released")
+    assert calls(emulator, "StopPipelineExecution") == 0

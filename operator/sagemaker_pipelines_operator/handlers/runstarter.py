@@ -19,7 +19,7 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import find_condition
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
-from sagemaker_pipelines_operator.aws.executions import start_execution, stop_execution
+from sagemaker_pipelines_operator.aws.executions import describe_execution, start_execution, stop_execution
 from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Stalled, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
@@ -105,9 +105,13 @@ class RunStarter:
         if stop is None:
             return
         try:
+            # The status may lag the execution; stopping a finished one is a ConflictException,
+            # which looks transient and would hold the finalizer forever.
+            if describe_execution(api, stop.arn).get("PipelineExecutionStatus") != "Executing":
+                return
             stop_execution(api, stop.arn, stop.token)
             log.info("stopped %s: PipelineRun %s deleted", stop.arn, run.metadata.get("name"))
-        except Stalled as exc:  # finished meanwhile: nothing to stop
+        except (NotFound, Stalled) as exc:  # gone or refused: nothing left to stop
             log.info("not stopping %s: %s", stop.arn, exc.message)
 
     def _target(self, run: PipelineRun) -> RunTarget:
