@@ -19,6 +19,7 @@ from tests.integration.pipeline_helpers import (
 )
 
 from sagemaker_pipelines_operator.definition import definition_hash
+from sagemaker_pipelines_operator.metrics import REGISTRY
 
 QUIET_SECONDS = 5.0
 """Two resync intervals of the test operator and then some: time for a wrongful write to happen."""
@@ -37,8 +38,13 @@ def condition(obj: dict[str, Any], type_: str) -> dict[str, Any]:
     return next(c for c in obj["status"]["conditions"] if c["type"] == type_)
 
 
+def drift_metric(namespace: str, name: str) -> float:
+    labels = {"namespace": namespace, "pipeline": name}
+    return REGISTRY.get_sample_value("smpo_pipeline_drift_total", labels) or 0.0
+
+
 def test_drift_is_corrected_under_correct(
-    pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any
+    pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any, namespace: str
 ) -> None:
     pipelines.create("churn", description="from git")
     pipelines.wait_condition("churn", "Ready", "True", generation=1)
@@ -59,10 +65,11 @@ def test_drift_is_corrected_under_correct(
     time.sleep(QUIET_SECONDS)
     assert calls(emulator, "UpdatePipeline") == {"UpdatePipeline": 2}
     assert pipelines.get("churn")["status"]["driftCount"] == 1
+    assert drift_metric(namespace, "churn") == 1
 
 
 def test_drift_is_reported_and_left_alone_under_report(
-    pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any
+    pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any, namespace: str
 ) -> None:
     pipelines.create("churn", driftPolicy="Report", description="from git")
     pipelines.wait_condition("churn", "Ready", "True", generation=1)
@@ -82,6 +89,7 @@ def test_drift_is_reported_and_left_alone_under_report(
     assert writes(emulator) == {"CreatePipeline": 1, "UpdatePipeline": 1}
     status = pipelines.get("churn")["status"]
     assert status["driftCount"] == 1  # a standing drift is counted once
+    assert drift_metric(namespace, "churn") == 1
     assert status["definitionHash"] == definition_hash(DEFINITION)  # what Git applied, not the live one
     live = sagemaker_client.describe_pipeline(PipelineName="churn")
     assert live["PipelineDescription"] == "hot fix"
@@ -104,9 +112,13 @@ def test_pipeline_deleted_behind_our_back_is_recreated_under_correct(
     wait_for(
         lambda: calls(emulator, "CreatePipeline")["CreatePipeline"] == 2, what="the pipeline to be recreated"
     )
-    obj = pipelines.wait_condition("churn", "Ready", "True")
+    # Ready stayed True throughout; the recreation shows in the drift count once its pass is written.
+    obj = wait_for(
+        lambda: (o := pipelines.get("churn"))["status"].get("driftCount") == 1 and o,
+        what="the recreation to be recorded",
+    )
     assert obj["status"]["arn"] == arn
-    assert obj["status"]["driftCount"] == 1
+    assert next(c for c in obj["status"]["conditions"] if c["type"] == "Ready")["status"] == "True"
     assert sagemaker_client.describe_pipeline(PipelineName="churn")["RoleArn"] == ROLE
 
 
@@ -123,3 +135,30 @@ def test_pipeline_deleted_behind_our_back_is_reported_under_report(
     time.sleep(QUIET_SECONDS)
     assert calls(emulator, "CreatePipeline") == {"CreatePipeline": 1}
     assert pipelines.event_reasons("churn").count("PipelineMissing") >= 1
+
+
+def test_resync_lists_once_per_interval_and_describes_only_modified_pipelines(
+    pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any
+) -> None:
+    names = ("churn", "fraud", "recsys", "ranking")
+    for name in names:
+        pipelines.create(name)
+    for name in names:  # the first resync after a write records LastModifiedTime
+        wait_for(
+            lambda name=name: (pipelines.get(name).get("status") or {}).get("lastModifiedTime"),
+            what=f"{name}'s LastModifiedTime",
+        )
+    synced = {name: pipelines.get(name)["status"]["lastSyncTime"] for name in names}
+    before = calls(emulator, "ListPipelines", "DescribePipeline")
+    time.sleep(QUIET_SECONDS)
+    after = calls(emulator, "ListPipelines", "DescribePipeline")
+    assert after["DescribePipeline"] == before["DescribePipeline"]
+    # One listing per half interval serves all four pipelines (2 s interval, 5 s watched).
+    assert 1 <= after["ListPipelines"] - before["ListPipelines"] <= 6
+    assert all(pipelines.get(n)["status"]["lastSyncTime"] > synced[n] for n in names)
+
+    edit_in_console(sagemaker_client, "fraud")
+    pipelines.wait_event("fraud", "DriftCorrected")
+    described = calls(emulator, "DescribePipeline")["DescribePipeline"] - after["DescribePipeline"]
+    assert 1 <= described <= 3  # the modified one (and its re-read after the correction) only
+    assert calls(emulator, "UpdatePipeline") == {"UpdatePipeline": 2}
