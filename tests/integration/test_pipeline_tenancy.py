@@ -3,6 +3,7 @@ moto's), and is refused, with nothing sent to SageMaker, when the operator's rul
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import boto3
@@ -66,3 +67,27 @@ def test_namespace_without_an_allowed_role_is_refused_then_acts_through_its_role
         .get_caller_identity()
     )
     assert identity["Arn"] == "arn:aws:sts::111122223333:assumed-role/team-a/sagemaker-pipelines-operator"
+
+
+def test_deletion_that_cannot_act_keeps_the_finalizer(
+    *,
+    moto: str,
+    pipelines: Pipelines,
+    start_operator: Any,
+    emulator: Any,
+    kube_api: client.ApiClient,
+    namespace: str,
+) -> None:
+    start_operator(require_namespace_role=True)
+    annotate(kube_api, namespace, TEAM_ROLE)
+    pipelines.create("churn", deletionPolicy="Delete")
+    pipelines.wait_condition("churn", "Ready", "True")
+    client.CoreV1Api(kube_api).patch_namespace(namespace, {"metadata": {"annotations": {ANNOTATION: None}}})
+    time.sleep(2.0)  # the operator's namespace cache lives at most half a resync interval (1 s)
+    pipelines.delete("churn")
+    stalled = pipelines.wait_condition("churn", "Stalled", "True", "NamespaceNotAllowed")
+    assert stalled["metadata"]["deletionTimestamp"]
+    assert stalled["metadata"]["finalizers"] == ["sagemaker.pipelines.dev/finalizer"]
+    time.sleep(3.0)
+    assert pipelines.exists("churn")
+    assert calls(emulator, "DeletePipeline") == {"DeletePipeline": 0}

@@ -3,6 +3,7 @@ stopping its active executions first. Returns only when the finalizer may go."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import kopf
@@ -13,7 +14,7 @@ from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.aws import pipelines as sm
 from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.outcome import reconcile_pass, write_verdict
+from sagemaker_pipelines_operator.handlers.outcome import raise_for_kopf, reconcile_pass, write_verdict
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.reconcile.pipeline import Ownership, owner_tag_value, ownership
 from sagemaker_pipelines_operator.reconcile.pipeline_deletion import (
@@ -33,7 +34,8 @@ finalizer: SageMaker must not be left with a pipeline nobody tracks."""
 
 
 def delete_pipeline_resource(ctx: OperatorContext, body: Any, patch: Any, kind: str) -> None:
-    """Run one deletion pass; raises kopf.TemporaryError until the finalizer may be removed."""
+    """Run one deletion pass; kopf is asked to come back (outcome.raise_for_kopf) until the
+    finalizer may be removed."""
     with reconcile_pass(kind) as record:
         try:
             plan = _deletion_work(ctx, body)
@@ -41,8 +43,10 @@ def delete_pipeline_resource(ctx: OperatorContext, body: Any, patch: Any, kind: 
             verdict = verdict_for_error(exc)
             write_verdict(body, patch, verdict)
             record(verdict.result)
-            delay = STALLED_DELETE_RETRY if verdict.stalled else verdict.requeue_after
-            raise kopf.TemporaryError(verdict.message, delay=delay or 30.0) from exc
+            if verdict.stalled:  # kept as Stalled=True, but looked at again: the finalizer stays
+                verdict = replace(verdict, requeue_after=STALLED_DELETE_RETRY)
+            raise_for_kopf(verdict)
+            raise  # a verdict without requeue cannot come from an error; never drop the finalizer
         record("success")
     kind_of_event = "Warning" if plan.step is DeletionStep.NOT_OURS else "Normal"
     reasons = {
