@@ -56,16 +56,16 @@ def test_namespace_without_an_allowed_role_is_refused_then_acts_through_its_role
     sagemaker = running.ctx.aws.sagemaker(ready["status"]["region"], TEAM_ROLE)
     credentials = sagemaker._client._request_signer._credentials.get_frozen_credentials()
     assert credentials.access_key != "testing"
-    identity = (
-        boto3.session.Session(
-            aws_access_key_id=credentials.access_key,
-            aws_secret_access_key=credentials.secret_key,
-            aws_session_token=credentials.token,
-            region_name="us-east-1",
-        )
-        .client("sts", endpoint_url=moto)
-        .get_caller_identity()
-    )
+    sts = boto3.session.Session(
+        aws_access_key_id=credentials.access_key,
+        aws_secret_access_key=credentials.secret_key,
+        aws_session_token=credentials.token,
+        region_name="us-east-1",
+    ).client("sts", endpoint_url=moto)
+    try:
+        identity = sts.get_caller_identity()
+    finally:
+        sts.close()
     assert identity["Arn"] == "arn:aws:sts::111122223333:assumed-role/team-a/sagemaker-pipelines-operator"
 
 

@@ -39,13 +39,16 @@ def read_s3_definition(location: dict[str, Any]) -> str:
     if location.get("VersionId"):
         params["VersionId"] = location["VersionId"]
     where = f"s3://{params['Bucket']}/{params['Key']}"
+    client = _client()
     try:
-        body: bytes = _client().get_object(**params)["Body"].read()
+        body: bytes = client.get_object(**params)["Body"].read()
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "Unknown")
         raise errors.validation(f"Unable to read the pipeline definition from {where}: {code}") from None
     except BotoCoreError as exc:
         raise errors.validation(f"Unable to read the pipeline definition from {where}: {exc}") from None
+    finally:
+        client.close()
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
