@@ -10,7 +10,7 @@ import pytest
 from kubernetes import client
 from tests.fixtures.pipelines import create as create_sagemaker_pipeline
 from tests.fixtures.pipelines import job, parameter
-from tests.fixtures.runs import Kube, calls, definition, executions_of, run_manifest, wait_for
+from tests.fixtures.runs import Kube, calls, definition, executions_of, run_manifest, slow, wait_for
 
 
 @pytest.fixture
@@ -134,3 +134,22 @@ def test_unmanaged_pipeline_runs_only_where_the_operator_allows_it(
     kube.create(run_manifest("allowed", pipeline=None, pipelineName="external"))
     status = kube.wait_phase("allowed", "Succeeded")
     assert status["stepSummary"] == "1/1" and status["pipelineName"] == "external"
+
+
+def test_executing_run_shows_its_steps_live(kube: Kube, operator: Any) -> None:
+    kube.ready_pipeline(
+        definition_doc=definition(job("Prep"), slow("Train", 30, "Training", depends_on=["Prep"]))
+    )
+    kube.create(run_manifest("live"))
+    status = wait_for(
+        lambda: (s := kube.status("PipelineRun", "live")).get("stepSummary") == "1/2" and s,
+        timeout=15,
+        what="Prep succeeded and Train executing in the status",
+    )
+    assert status["phase"] == "Executing"
+    assert [s["name"] for s in status["steps"]] == ["Prep", "Train"]
+    assert status["steps"][0]["status"] == "Succeeded"
+    assert status["steps"][1]["status"] in ("Starting", "Executing")
+    assert kube.condition("PipelineRun", "live", "Ready")["message"] == "executing (1/2 steps succeeded)"
+    # Later refreshes (every poll_max, 2 s here) follow the step into Executing.
+    wait_for(lambda: kube.status("PipelineRun", "live")["steps"][1]["status"] == "Executing", timeout=10)

@@ -152,7 +152,7 @@ def test_poll_interval_backs_off_with_quiet_time(quiet: float, expected: float) 
 
 
 def test_steps_budget_leaves_room_for_listings() -> None:
-    assert steps_budget(10, 5) == 25 and steps_budget(0.1, 1) == 1
+    assert steps_budget(10, 5) == 12 and steps_budget(0.1, 1) == 1
 
 
 def test_listing_window_covers_the_oldest_active_run_and_lists_all_when_unknown() -> None:

@@ -22,7 +22,7 @@ from sagemaker_pipelines_operator.aws.ratelimit import TokenBucket
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
 from sagemaker_pipelines_operator.errors import NotFound, ReconcileError
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.runapply import RunApplier, material
+from sagemaker_pipelines_operator.handlers.runapply import RunApplier
 from sagemaker_pipelines_operator.handlers.runtracker import Expiry, RunGroup, RunTracker, TrackedRun
 from sagemaker_pipelines_operator.reconcile.pipelinerun import ObservedExecution, plan_run
 from sagemaker_pipelines_operator.reconcile.polling import (
@@ -162,8 +162,9 @@ class RunPoller:
             log.warning("updating %s/%s failed, retrying next tick: %s", tracked.namespace, tracked.name, exc)
             return
         mono = self.tracker.clock()
-        if material(after.status) != material(before.status):
-            tracked.last_change = mono
+        if observed.status != tracked.last_seen_status:
+            tracked.last_change = mono  # only what a listing shows speeds the listing up
+            tracked.last_seen_status = observed.status
         tracked.run = after
         wait = plan.requeue_after
         tracked.wake_at = (
@@ -198,26 +199,19 @@ class RunPoller:
                 return ObservedExecution(arn, missing="execution")
             status = described.get("PipelineExecutionStatus")
             start, failure = described.get("CreationTime"), described.get("FailureReason")
-        changed = status != tracked.last_seen_status
-        tracked.last_seen_status = status
         steps = None
-        if changed or (status == "Executing" and self._steps_due(tracked)):
+        if status != tracked.last_seen_status or (status == "Executing" and self._steps_due(tracked)):
             steps = list_steps(api, arn)
             tracked.steps_checked = self.tracker.clock()
-            if steps != tracked.last_steps:
-                tracked.last_change = tracked.steps_checked
-                tracked.last_steps = steps
         return ObservedExecution(
             arn, status=status, start_time=start, failure_reason=failure, step_entries=steps
         )
 
     def _steps_due(self, tracked: TrackedRun) -> bool:
-        settings = self.ctx.settings
-        now = self.tracker.clock()
-        interval = poll_interval(
-            now - tracked.last_change, settings.poll_min_seconds, settings.poll_max_seconds
-        )
-        return now - tracked.steps_checked >= interval and self._steps_bucket.try_acquire() == 0.0
+        """Steps of an unchanged executing run are refreshed at most every poll_max_seconds, and
+        only while the steps allowance lasts: the cost must not grow with runs."""
+        waited = self.tracker.clock() - tracked.steps_checked
+        return waited >= self.ctx.settings.poll_max_seconds and self._steps_bucket.try_acquire() == 0.0
 
     def _expire_later(self, meta: Mapping[str, Any], ttl: int | None, completed: datetime | None) -> None:
         if ttl is None:

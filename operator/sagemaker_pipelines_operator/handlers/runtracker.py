@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 
@@ -26,15 +25,13 @@ class TrackedRun:
     run: PipelineRun
     key: GroupKey
     last_change: float
-    """Monotonic time of the last observed change (start, phase or steps)."""
+    """Monotonic time the run was tracked or its execution status last changed."""
     steps_checked: float = 0.0
     """Monotonic time steps were last listed."""
     wake_at: float | None = None
     """Monotonic time a retry backoff or timeout needs a look, whatever the poll interval."""
     last_seen_status: str | None = None
     """PipelineExecutionStatus at the previous poll: a change always fetches the steps."""
-    last_steps: list[dict[str, Any]] | None = None
-    """Step entries at the previous listing, to tell a change from a repeat."""
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property

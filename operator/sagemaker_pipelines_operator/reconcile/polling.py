@@ -1,6 +1,6 @@
-"""How often to ask SageMaker about active runs: fast right after a start or a change, slower
-the longer nothing happens, never beyond the operator's bounds; and how many step listings a
-tick may spend, so that one ListPipelineExecutions per pipeline always fits the budget."""
+"""How often to ask SageMaker about active runs: listings fast right after a start or a status
+change, slower the longer nothing happens, within the operator's bounds; and how many step
+listings may be spent, so that one ListPipelineExecutions per pipeline always fits the budget."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 
 QUIET_DIVISOR = 10.0
 """A run quiet for 10 minutes is polled every minute: the interval is a tenth of the quiet time."""
-STEPS_SHARE = 0.5
-"""Share of the per-region call budget that step listings of executing runs may use."""
+STEPS_SHARE = 0.25
+"""Share of the per-region call budget that step listings of unchanged executing runs may use;
+the rest stays free for listings, starts and everything else."""
 LISTING_MARGIN = timedelta(minutes=10)
 """ListPipelineExecutions' CreatedAfter is this much before the oldest active run: clocks differ."""
 

@@ -1,0 +1,230 @@
+"""PipelineRun benchmarks (`make bench`): the issue's scenarios, scaled to a 2-core machine and a
+few minutes. Figures are printed, never asserted against time; correctness is asserted.
+
+Scaling (override with the environment variables in brackets):
+- tracking: 500 runs over 25 pipelines [SMPO_BENCH_RUNS, SMPO_BENCH_PIPELINES] instead of the
+  issue's 1,000 over 50, each execution three 60 s steps [SMPO_BENCH_STEP_SECONDS]; emulator at
+  20 ms latency per call, operator budget 10 TPS (burst 10), production poll bounds (5-60 s);
+- apply: 200 runs with `kubectl apply`, as in the issue;
+- RSS: 5,000 PipelineRun objects [SMPO_BENCH_OBJECTS], created cancelled so that they cost the
+  operator a watch event, a handler pass and a status write each, but no execution.
+Runs use unmanaged pipelines (`spec.pipelineName`) created directly in the emulator, so the
+figures are the runs' own cost, not Pipeline reconciliation's.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes import client
+from tests.fixtures.emulator import sagemaker_client_for
+from tests.fixtures.operator import AWS_TEST_ENV
+from tests.fixtures.pipelines import create as create_pipeline
+from tests.fixtures.pipelines import job
+from tests.fixtures.runs import GROUP, VERSION
+from tests.fixtures.runstack import (
+    PhaseWatch,
+    cpu_seconds,
+    emulator_process,
+    execution_end_times,
+    operation_calls,
+    operator_process,
+    rss_mib,
+    wait_until,
+)
+
+from sagemaker_pipelines_operator.controlplane.binaries import find_binary
+
+pytestmark = pytest.mark.bench
+
+RUNS = int(os.environ.get("SMPO_BENCH_RUNS", "500"))
+PIPELINES = int(os.environ.get("SMPO_BENCH_PIPELINES", "25"))
+STEP_SECONDS = float(os.environ.get("SMPO_BENCH_STEP_SECONDS", "60"))
+OBJECTS = int(os.environ.get("SMPO_BENCH_OBJECTS", "5000"))
+APPLY_RUNS = 200
+BUDGET = ("--aws-tps", "10", "--aws-burst", "10")
+WINDOW_SECONDS = 60.0
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in AWS_TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+
+
+def make_pipelines(url: str, count: int, step_seconds: float) -> list[str]:
+    sagemaker = sagemaker_client_for(url)
+    names = [f"bench-{i:02d}" for i in range(count)]
+    description = f"emulator:seconds={step_seconds:g}"
+    for name in names:
+        create_pipeline(
+            sagemaker,
+            name,
+            job("Prepare", description=description),
+            job("Train", "Training", depends_on=["Prepare"], description=description),
+            job("Evaluate", depends_on=["Train"], description=description),
+        )
+    sagemaker.close()
+    return names
+
+
+def run_documents(count: int, pipelines: list[str], prefix: str, **spec: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "PipelineRun",
+            "metadata": {"name": f"{prefix}-{i:04d}"},
+            "spec": {"pipelineName": pipelines[i % len(pipelines)], **spec},
+        }
+        for i in range(count)
+    ]
+
+
+def kubectl_apply(kubeconfig: Path, namespace: str, documents: list[dict[str, Any]], directory: Path) -> None:
+    manifest = directory / "runs.yaml"
+    manifest.write_text(yaml.safe_dump_all(documents))
+    subprocess.run(
+        [
+            str(find_binary("kubectl")),
+            "--kubeconfig",
+            str(kubeconfig),
+            "-n",
+            namespace,
+            "apply",
+            "-f",
+            str(manifest),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def test_tracking_concurrent_runs_calls_lag_and_rss(
+    kubeconfig_path: Path, kube_api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    events = tmp_path / "events.jsonl"
+    with emulator_process(events, latency=0.02) as admin:
+        pipelines = make_pipelines(admin.url, PIPELINES, STEP_SECONDS)
+        log = tmp_path / "operator.log"
+        with (
+            operator_process(kubeconfig_path, namespace, admin.url, log, *BUDGET) as operator,
+            PhaseWatch(kube_api, namespace) as phases,
+        ):
+            applied = time.time()
+            kubectl_apply(kubeconfig_path, namespace, run_documents(RUNS, pipelines, "track"), tmp_path)
+            wait_until(lambda: phases.count("Executing") >= RUNS, 900, "every run Executing")
+            all_executing = max(phases.first("Executing").values()) - applied
+            first_end = min(phases.first("Executing").values()) + 3 * STEP_SECONDS
+            window = min(WINDOW_SECONDS, first_end - time.time() - 2)
+            before, cpu_before = operation_calls(admin), cpu_seconds(operator.pid)
+            time.sleep(max(window, 0))
+            after, cpu_after = operation_calls(admin), cpu_seconds(operator.pid)
+            wait_until(
+                lambda: phases.count("Succeeded") >= RUNS, 3 * STEP_SECONDS + 900, "every run Succeeded"
+            )
+            rss = rss_mib(operator.pid)
+        started = admin.counters()["executions"]["started"]
+    ends = execution_end_times(events)
+    done = phases.first("Succeeded")
+    lags = [done[name] - ends[name] for name in done if name in ends]
+    assert started == RUNS and len(lags) == RUNS  # one execution per run, every end observed
+
+    minutes = window / 60
+    delta = {op: after[op] - before.get(op, 0) for op in after if after[op] != before.get(op, 0)}
+    listings = delta.get("ListPipelineExecutions", 0) + delta.get("DescribePipelineExecution", 0)
+    steps = delta.get("ListPipelineExecutionSteps", 0)
+    total = sum(delta.values())
+    phase_rate, total_rate = listings / minutes / RUNS, total / minutes / RUNS
+    cpu_share = (cpu_after - cpu_before) / max(window, 1) * 100
+    print(
+        f"\n--- run tracking: {RUNS} runs over {PIPELINES} pipelines (issue: 1,000 over 50), "
+        f"steps {STEP_SECONDS:g} s x3, emulator 20 ms/call, budget 10 TPS"
+        f"\napply -> all {RUNS} Executing: {all_executing:.1f} s"
+        f"\nsteady state, all executing, {window:.0f} s window: {total / minutes:.0f} SageMaker calls/min"
+        f" {delta}"
+        f"\n  phase tracking: {phase_rate:.3f} calls per run per minute vs 1 Describe per run per minute"
+        f" -> {1 / phase_rate:.1f}x fewer"
+        f"\n  with live steps: {total_rate:.3f} calls per run per minute ({steps / minutes / RUNS:.3f} step"
+        f" listings) vs 2 (Describe + ListSteps) per run per minute -> {2 / total_rate:.1f}x fewer"
+        f"\nstatus lag, execution end -> run Succeeded (end times have 1 s precision, so lags err high):"
+        f" median {statistics.median(lags):.1f} s, p90 {percentile(lags, 0.9):.1f} s, max {max(lags):.1f} s"
+        " (polling each run once a minute would average 30 s)"
+        f"\noperator: RSS {rss:.0f} MiB with {RUNS} runs; CPU {cpu_share:.0f}% of one core in the window"
+    )
+
+
+def test_apply_200_runs_until_all_executing(
+    kubeconfig_path: Path, kube_api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    with emulator_process(tmp_path / "events.jsonl", latency=0.02) as admin:
+        pipelines = make_pipelines(admin.url, 10, 120)
+        with (
+            operator_process(kubeconfig_path, namespace, admin.url, tmp_path / "op.log", *BUDGET),
+            PhaseWatch(kube_api, namespace) as phases,
+        ):
+            applied = time.time()
+            kubectl_apply(kubeconfig_path, namespace, run_documents(APPLY_RUNS, pipelines, "apply"), tmp_path)
+            apply_done = time.time() - applied
+            wait_until(lambda: phases.count("Executing") >= APPLY_RUNS, 600, "200 runs Executing", every=0.2)
+            executing = phases.first("Executing")
+        starts = admin.counters()["operations"]["StartPipelineExecution"]["calls"]
+    assert starts == APPLY_RUNS
+    times = sorted(t - applied for t in executing.values())
+    print(
+        f"\n--- kubectl apply of {APPLY_RUNS} runs (10 pipelines, budget 10 TPS, emulator 20 ms/call)"
+        f"\nkubectl apply returned after {apply_done:.1f} s; first run Executing after {times[0]:.1f} s, "
+        f"half after {times[len(times) // 2]:.1f} s, all after {times[-1]:.1f} s"
+        f" (10 TPS alone needs {APPLY_RUNS / 10:.0f} s for the starts)"
+    )
+
+
+def test_operator_rss_with_five_thousand_objects(
+    kubeconfig_path: Path, kube_api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    api = client.CustomObjectsApi(kube_api)
+    documents = run_documents(OBJECTS, ["bench-unused"], "obj", cancel=True)
+    with emulator_process(tmp_path / "events.jsonl", latency=0.02) as admin:
+        with (
+            operator_process(kubeconfig_path, namespace, admin.url, tmp_path / "op.log", *BUDGET) as operator,
+            PhaseWatch(kube_api, namespace) as phases,
+        ):
+            time.sleep(5)  # imports done, watches established
+            idle = rss_mib(operator.pid)
+            started = time.time()
+            with ThreadPoolExecutor(8) as pool:
+                list(
+                    pool.map(
+                        lambda d: api.create_namespaced_custom_object(
+                            GROUP, VERSION, namespace, "pipelineruns", d
+                        ),
+                        documents,
+                    )
+                )
+            created = time.time() - started
+            wait_until(lambda: phases.count("Stopped") >= OBJECTS, 900, f"{OBJECTS} runs handled")
+            handled = time.time() - started
+            loaded = rss_mib(operator.pid)
+            cpu = cpu_seconds(operator.pid)
+        calls = sum(operation_calls(admin).values())
+    assert calls == 0  # cancelled before starting: no SageMaker call at all
+    print(
+        f"\n--- operator memory with {OBJECTS} PipelineRun objects (created cancelled: watch event, handler"
+        " pass and one status write each, no execution)"
+        f"\nRSS idle {idle:.0f} MiB -> {loaded:.0f} MiB with {OBJECTS} objects "
+        f"({(loaded - idle) * 1024 / OBJECTS:.1f} KiB per object); created in {created:.0f} s, "
+        f"all handled after {handled:.0f} s; operator CPU {cpu:.0f} s in total"
+    )
