@@ -377,3 +377,15 @@ def test_selective_execution_sends_the_source_arn_and_steps() -> None:
         "SourcePipelineExecutionArn": source,
         "SelectedSteps": [{"StepName": "Train"}],
     }
+
+
+def test_success_seen_before_its_steps_is_written_now_and_completed_by_the_late_steps() -> None:
+    early = plan_run(make_run(status=executing()), None, ObservedExecution(ARN, "Succeeded"), NOW)
+    assert early.status.phase == Phase.SUCCEEDED and early.status.completion_time == NOW
+    assert [e.reason for e in early.events] == [c.EXECUTION_SUCCEEDED]
+    finished = make_run(status=early.status.model_dump(by_alias=True, mode="json"))
+    late = plan_run(
+        finished, None, ObservedExecution(ARN, "Succeeded", step_entries=[step("Train", "Succeeded")]), NOW
+    )
+    assert late.status.step_summary == "1/1" and late.status.completion_time == NOW - timedelta(minutes=1)
+    assert late.events == () and late.actions == ()

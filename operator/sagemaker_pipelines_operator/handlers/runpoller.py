@@ -32,6 +32,7 @@ from sagemaker_pipelines_operator.reconcile.polling import (
     steps_budget,
 )
 
+_STEPS_CAN_WAIT = frozenset({"Succeeded", "Stopped"})
 POOL_SIZE = 4
 """Pipelines polled at once; the AWS budget, not threads, is the limit."""
 IDLE_WAKE_SECONDS = 5.0
@@ -171,7 +172,7 @@ class RunPoller:
             mono + max(wait, self.ctx.settings.poll_min_seconds / 2) if wait is not None else None
         )
         phase = after.status.phase
-        if phase is not None and phase.finished:
+        if phase is not None and phase.finished and not tracked.final_steps_pending:
             self.tracker.untrack(tracked.uid)
             self._expire_later(
                 after.metadata, after.spec.ttl_seconds_after_finished, after.status.completion_time
@@ -200,12 +201,26 @@ class RunPoller:
             status = described.get("PipelineExecutionStatus")
             start, failure = described.get("CreationTime"), described.get("FailureReason")
         steps = None
-        if status != tracked.last_seen_status or (status == "Executing" and self._steps_due(tracked)):
+        if self._wants_steps(tracked, status):
             steps = list_steps(api, arn)
             tracked.steps_checked = self.tracker.clock()
+            tracked.final_steps_pending = False
         return ObservedExecution(
             arn, status=status, start_time=start, failure_reason=failure, step_entries=steps
         )
+
+    def _wants_steps(self, tracked: TrackedRun, status: str | None) -> bool:
+        """Steps follow a status change at once when the change needs them (a failure names its
+        step); a success or stop is written at once and its final steps follow within the steps
+        allowance, so that a wave of completions cannot starve the listings (status lag)."""
+        if status != tracked.last_seen_status:
+            if status in _STEPS_CAN_WAIT and self._steps_bucket.try_acquire() > 0:
+                tracked.final_steps_pending = True
+                return False
+            return True
+        if tracked.final_steps_pending:
+            return self._steps_bucket.try_acquire() == 0.0
+        return status == "Executing" and self._steps_due(tracked)
 
     def _steps_due(self, tracked: TrackedRun) -> bool:
         """Steps of an unchanged executing run are refreshed at most every poll_max_seconds, and

@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
 
+_EXECUTION_PHASES = frozenset({PipelineRunPhase.EXECUTING, PipelineRunPhase.STOPPING})
 GroupKey = tuple[str, str | None, str]
 """(region, role ARN or None, SageMaker pipeline name): what one ListPipelineExecutions covers."""
 
@@ -31,7 +32,9 @@ class TrackedRun:
     wake_at: float | None = None
     """Monotonic time a retry backoff or timeout needs a look, whatever the poll interval."""
     last_seen_status: str | None = None
-    """PipelineExecutionStatus at the previous poll: a change always fetches the steps."""
+    """PipelineExecutionStatus at the previous poll (initially the run's own phase)."""
+    final_steps_pending: bool = False
+    """Finished, but its final step list waits for the steps allowance; tracked until then."""
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
@@ -87,7 +90,9 @@ class RunTracker:
             uid = str(run.metadata["uid"])
             tracked = self._by_uid.get(uid)
             if tracked is None:
-                tracked = TrackedRun(run=run, key=key, last_change=now)
+                # What the status already says is no news: steps follow at the due pace.
+                seen = str(status.phase) if status.phase in _EXECUTION_PHASES else None
+                tracked = TrackedRun(run=run, key=key, last_change=now, last_seen_status=seen)
                 self._by_uid[uid] = tracked
                 group = self._groups.get(key)
                 if group is None:

@@ -121,7 +121,7 @@ def plan_run(
     poll result for an active run (None when there is no news)."""
     phase = run.status.phase or Phase.PENDING
     if phase.finished:
-        return _plan_finished(run, now)
+        return _plan_finished(run, observed, now)
     if phase == Phase.PENDING:
         return _plan_pending(run, target, now)
     if phase == Phase.STARTING and (observed is None or not observed.arn):
@@ -229,6 +229,8 @@ def _plan_active(run: PipelineRun, observed: ObservedExecution | None, now: date
         status.retry_after = None
     if seen.finished and seen != Phase.SUCCEEDED:
         status.failure_reason = _failure_text(seen, status, observed)
+    if seen.finished and observed.step_entries is None:
+        status.completion_time = now  # the steps we hold end earlier than the execution did
     if seen == Phase.FAILED:
         return _plan_failed(run, status, now)
     timed_out = _timed_out(run, status, now)
@@ -316,9 +318,25 @@ def _plan_missing(
     return _finish(run, status, now, final_reason=c.EXECUTION_NOT_FOUND)
 
 
-def _plan_finished(run: PipelineRun, now: datetime) -> RunPlan:
+def _plan_finished(run: PipelineRun, observed: ObservedExecution | None, now: datetime) -> RunPlan:
+    """A finished run: the final step list when it arrives after the phase (the poller writes a
+    phase as soon as a listing shows it and lists the steps when the budget allows), and TTL."""
     status = run.status
+    if observed is not None and observed.step_entries is not None:
+        steps = steps_from_aws(observed.step_entries, status.steps)
+        status = status.model_copy(
+            update={
+                "steps": steps,
+                "step_summary": step_summary(steps),
+                "completion_time": last_end_time(steps) or status.completion_time,
+            }
+        )
+        if status.start_time is not None and status.completion_time is not None:
+            seconds = (status.completion_time - status.start_time).total_seconds()
+            status = status.model_copy(update={"duration": format_duration(seconds)})
     verdict = phase_verdict(status, _final_reason_of(status))
+    if status is not run.status:
+        status = with_conditions(status, verdict, generation=_generation(run), now=now)
     ttl = run.spec.ttl_seconds_after_finished
     if ttl is None or status.completion_time is None:
         return RunPlan(status, verdict)

@@ -47,7 +47,8 @@ def phase_verdict(status: PipelineRunStatus, final_reason: str | None = None) ->
     if phase == Phase.STOPPING:
         return progressing(c.STOPPING, f"stopping: {status.stop_reason or 'stopped outside the operator'}")
     if phase == Phase.SUCCEEDED:
-        return ready(c.EXECUTION_SUCCEEDED, f"succeeded in {status.duration or '?'}{steps}")
+        # No step count: the final step list may arrive after the phase (see the batch poller).
+        return ready(c.EXECUTION_SUCCEEDED, f"succeeded in {status.duration or '?'}")
     reason, message = _final_failure(status)
     # A run that ended unsuccessfully cannot progress: kstatus reads Stalled=True as Failed.
     return Verdict("False", final_reason or reason, message, stalled=True, result="stalled")
