@@ -71,9 +71,7 @@ class Demo:
         return [pipeline_row(p) for p in pipelines], [run_row(r) for r in runs], runs
 
     def _list(self, plural: str) -> list[dict[str, Any]]:
-        listing: Any = self.custom.list_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, plural
-        )
+        listing: Any = self.custom.list_namespaced_custom_object(GROUP, VERSION, self.namespace, plural)
         items: list[dict[str, Any]] = listing["items"]
         return sorted(items, key=lambda o: o["metadata"]["name"])
 
