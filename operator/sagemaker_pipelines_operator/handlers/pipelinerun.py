@@ -24,7 +24,7 @@ from sagemaker_pipelines_operator.handlers.outcome import (
 )
 from sagemaker_pipelines_operator.handlers.runapply import RunApplier
 from sagemaker_pipelines_operator.handlers.runmetrics import RunMetrics
-from sagemaker_pipelines_operator.handlers.runpoller import RunPoller
+from sagemaker_pipelines_operator.handlers.runpoller import POOL_SIZE, RunPoller
 from sagemaker_pipelines_operator.handlers.runstarter import RunStarter
 from sagemaker_pipelines_operator.handlers.runtracker import Expiry, RunTracker
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
@@ -65,6 +65,11 @@ def runtime(ctx: OperatorContext) -> RunRuntime:
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     rt = runtime(ctx)
+    # Every kopf worker thread and every poller thread may hold a connection at once; urllib3's
+    # default pool (5 per core) makes the rest open and drop a TLS connection per request.
+    if "api_client" not in ctx.state:
+        wanted = ctx.settings.max_workers + POOL_SIZE + 4
+        ctx.kube_config.connection_pool_maxsize = max(ctx.kube_config.connection_pool_maxsize or 0, wanted)
 
     @kopf.on.startup(registry=registry)
     def start_poller(**_: Any) -> None:
