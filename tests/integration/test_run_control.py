@@ -129,3 +129,22 @@ def test_deleting_a_run_whose_execution_ended_unseen_releases_it(
     start_operator()
     wait_for(lambda: kube.get("PipelineRun", "stale") is None, what="finalizer released")
     assert calls(emulator, "StopPipelineExecution") == 0
+
+
+def test_cancelling_a_run_that_waits_for_its_pipeline_stops_it(
+    kube: Kube, operator: Any, emulator: Any
+) -> None:
+    kube.create(run_manifest("never"))
+    wait_for(
+        lambda: kube.condition("PipelineRun", "never", "Reconciling").get("reason") == "PipelineNotFound"
+    )
+    kube.patch("PipelineRun", "never", {"spec": {"cancel": True}})
+    status = kube.wait_phase("never", "Stopped")
+    assert status["stopReason"] == "Cancelled" and calls(emulator, "StartPipelineExecution") == 0
+
+
+def test_ttl_also_deletes_a_run_that_failed_before_starting(kube: Kube, operator: Any) -> None:
+    kube.ready_pipeline()
+    kube.create(run_manifest("typo", parameters={"Datset": "x"}, ttlSecondsAfterFinished=1))
+    kube.wait_phase("typo", "Failed")
+    wait_for(lambda: kube.get("PipelineRun", "typo") is None, timeout=20, what="TTL deletion")

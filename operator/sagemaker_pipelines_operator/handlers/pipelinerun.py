@@ -26,7 +26,7 @@ from sagemaker_pipelines_operator.handlers.runapply import RunApplier
 from sagemaker_pipelines_operator.handlers.runmetrics import RunMetrics
 from sagemaker_pipelines_operator.handlers.runpoller import POOL_SIZE, RunPoller
 from sagemaker_pipelines_operator.handlers.runstarter import RunStarter
-from sagemaker_pipelines_operator.handlers.runtracker import Expiry, RunTracker
+from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.reconcile.runstatus import phase_verdict
 from sagemaker_pipelines_operator.reconcile.verdict import Verdict, ready, verdict_for_error
@@ -56,6 +56,9 @@ def runtime(ctx: OperatorContext) -> RunRuntime:
         if existing is None:
             tracker, metrics = RunTracker(), RunMetrics()
             applier = RunApplier(ctx, metrics)
+            # Runs that end in a handler (invalid parameters, cancelled before starting) need
+            # their TTL armed as much as those the poller sees finish.
+            applier.on_finished.append(tracker.expire_after_ttl)
             existing = RunRuntime(
                 tracker, metrics, applier, RunStarter(ctx, tracker, applier), RunPoller(ctx, tracker, applier)
             )
@@ -134,7 +137,7 @@ def reconcile_run(ctx: OperatorContext, rt: RunRuntime, run: PipelineRun, now: d
     phase = status.phase or Phase.PENDING
     uid = str(run.metadata["uid"])
     if phase.finished:
-        _arm_ttl(rt, run)
+        rt.tracker.expire_after_ttl(run)
         return phase_verdict(status)
     tracked = rt.tracker.get(uid)
     if tracked is not None:  # a spec change (cancel): the poller acts on it right away
@@ -147,16 +150,6 @@ def reconcile_run(ctx: OperatorContext, rt: RunRuntime, run: PipelineRun, now: d
         rt.tracker.track(run, role)
         return phase_verdict(status)
     return rt.starter.start(run, role, now)
-
-
-def _arm_ttl(rt: RunRuntime, run: PipelineRun) -> None:
-    ttl = run.spec.ttl_seconds_after_finished
-    uid = str(run.metadata["uid"])
-    if ttl is None or run.status.completion_time is None:
-        rt.tracker.forget_expiry(uid)
-        return
-    at = run.status.completion_time.timestamp() + ttl
-    rt.tracker.expire(Expiry(uid, str(run.metadata["namespace"]), str(run.metadata["name"]), at))
 
 
 def _wait(ctx: OperatorContext, delay: float) -> float:

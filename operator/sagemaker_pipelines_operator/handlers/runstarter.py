@@ -52,6 +52,11 @@ class RunStarter:
 
     def start(self, run: PipelineRun, role: str | None, now: datetime) -> Verdict:
         """Pending or Starting → Executing (tracked), or a clear reason why not."""
+        if run.spec.cancel and (run.status.phase or Phase.PENDING) == Phase.PENDING:
+            # Cancelled before starting: no target needed, even if the Pipeline never appears.
+            cancelled = plan_run(run, None, None, now)
+            self.applier.write(run, cancelled.status, list(cancelled.events), finished_now=True, now=now)
+            return cancelled.verdict
         try:
             target = self._target(run)
         except ReconcileError as exc:

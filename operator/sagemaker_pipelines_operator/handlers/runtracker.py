@@ -161,6 +161,16 @@ class RunTracker:
             self._expiries[expiry.uid] = expiry
         self.wake.set()
 
+    def expire_after_ttl(self, run: PipelineRun) -> None:
+        """Arm (or disarm) the deletion of a finished run per its ttlSecondsAfterFinished."""
+        uid = str(run.metadata["uid"])
+        ttl, completed = run.spec.ttl_seconds_after_finished, run.status.completion_time
+        if ttl is None or completed is None:
+            self.forget_expiry(uid)
+            return
+        meta = run.metadata
+        self.expire(Expiry(uid, str(meta["namespace"]), str(meta["name"]), completed.timestamp() + ttl))
+
     def forget_expiry(self, uid: str) -> None:
         with self._lock:
             self._expiries.pop(uid, None)
