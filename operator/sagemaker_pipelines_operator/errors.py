@@ -10,7 +10,7 @@
                     5xx, network. Retried with backoff; Reconciling=True with the reason.
 
 `aws.errors.classify_aws_error` maps botocore errors onto this tree and
-`reconcile.outcome.outcome_of` turns any of them into conditions, an Event and a requeue.
+`reconcile.verdict.verdict_for_error` turns any of them into conditions, an Event and a requeue.
 Handlers never inspect error strings.
 """
 

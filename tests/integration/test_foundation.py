@@ -226,3 +226,25 @@ def test_observed_generation_follows_spec_changes(
     )
     obj = get(kube_api, namespace, "PipelineSchedule", "nightly")
     assert {c["observedGeneration"] for c in obj["status"]["conditions"]} == {2}
+
+
+def test_selector_shards_by_label(
+    kube_api: client.ApiClient, namespace: str, start_operator: Callable[..., Any]
+) -> None:
+    mine = schedule("mine")
+    mine["metadata"]["labels"] = {"shard": "a"}
+    theirs = schedule("theirs")
+    theirs["metadata"]["labels"] = {"shard": "b"}
+    create(kube_api, namespace, mine)
+    create(kube_api, namespace, theirs)
+    start_operator(selector="shard=a")
+    wait_for(
+        lambda: (
+            get(kube_api, namespace, "PipelineSchedule", "mine").get("status", {}).get("observedGeneration")
+        ),
+        what="the labelled schedule to be reconciled",
+    )
+    time.sleep(3)  # long enough for the other shard's object to have been handled if it were seen
+    assert "status" not in get(kube_api, namespace, "PipelineSchedule", "theirs")
+    annotations = get(kube_api, namespace, "PipelineSchedule", "theirs")["metadata"].get("annotations") or {}
+    assert not any(k.startswith("sagemaker.pipelines.dev/") for k in annotations)

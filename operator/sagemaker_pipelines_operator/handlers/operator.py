@@ -43,14 +43,16 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext) -> None:
     settings.watching.connect_timeout = 30
     settings.watching.reconnect_backoff = 1.0
     if ours.selector:
-        settings.watching.label_selectors[GROUP] = ours.selector
+        # A bare group string would be read as Selector(group="pipelines.dev", any_name="sagemaker").
+        settings.watching.label_selectors[GROUP, kopf.EVERYTHING] = ours.selector
     settings.execution.max_workers = ours.max_workers
     # Events are posted explicitly on transitions; kopf's per-log-line Events would be noise.
     settings.posting.loggers = False
     settings.posting.reporting_component = "sagemaker-pipelines-operator"
     if ours.peering:
         settings.peering.name = ours.peering
-        settings.peering.mandatory = False
+        # A named peering must exist; without it every replica would reconcile at once.
+        settings.peering.mandatory = True
         settings.peering.clusterwide = not ours.namespaces
     settings.peering.standalone = ours.peering is None
 
