@@ -248,3 +248,17 @@ def test_selector_shards_by_label(
     assert "status" not in get(kube_api, namespace, "PipelineSchedule", "theirs")
     annotations = get(kube_api, namespace, "PipelineSchedule", "theirs")["metadata"].get("annotations") or {}
     assert not any(k.startswith("sagemaker.pipelines.dev/") for k in annotations)
+
+
+def test_schedule_run_template_stays_editable(kube_api: client.ApiClient, namespace: str) -> None:
+    create(kube_api, namespace, schedule(runTemplate={"spec": run(parameters={"Threshold": "0.7"})["spec"]}))
+    client.CustomObjectsApi(kube_api).patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        namespace,
+        "pipelineschedules",
+        "nightly",
+        {"spec": {"runTemplate": {"spec": {"parameters": {"Threshold": "0.9"}, "timeoutSeconds": 60}}}},
+    )
+    template = get(kube_api, namespace, "PipelineSchedule", "nightly")["spec"]["runTemplate"]["spec"]
+    assert (template["parameters"], template["timeoutSeconds"]) == ({"Threshold": "0.9"}, 60)

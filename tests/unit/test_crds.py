@@ -64,6 +64,15 @@ def test_crd_has_status_subresource_category_and_short_name(name: str) -> None:
 
 def test_run_spec_is_immutable_except_cancel_and_ttl() -> None:
     crd = yaml.safe_load(render_crds()["sagemaker.pipelines.dev_pipelineruns.yaml"])
-    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
-    guarded = {r["fieldPath"].lstrip(".") for r in spec["x-kubernetes-validations"] if "oldSelf" in r["rule"]}
-    assert guarded == set(spec["properties"]) - {"cancel", "ttlSecondsAfterFinished"}
+    root = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    guarded = {
+        r["fieldPath"].removeprefix(".spec.")
+        for r in root["x-kubernetes-validations"]
+        if "oldSelf" in r["rule"]
+    }
+    assert guarded == set(root["properties"]["spec"]["properties"]) - {"cancel", "ttlSecondsAfterFinished"}
+
+
+def test_schedule_run_template_has_no_transition_rules() -> None:
+    text = render_crds()["sagemaker.pipelines.dev_pipelineschedules.yaml"]
+    assert "oldSelf" not in text

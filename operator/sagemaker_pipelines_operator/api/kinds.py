@@ -9,7 +9,11 @@ from pydantic import BaseModel
 from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.api.common import PIPELINE_NAME_PATTERN, cel
 from sagemaker_pipelines_operator.api.pipeline import PipelineSpec, PipelineStatus
-from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunSpec, PipelineRunStatus
+from sagemaker_pipelines_operator.api.pipelinerun import (
+    PipelineRunSpec,
+    PipelineRunStatus,
+    immutable_run_rules,
+)
 from sagemaker_pipelines_operator.api.schedule import PipelineScheduleSpec, PipelineScheduleStatus
 
 CATEGORY = "sagemaker"
@@ -92,6 +96,7 @@ PIPELINE_RUN = Kind(
         STATUS_COLUMN,
         AGE_COLUMN,
     ),
+    root_rules=immutable_run_rules(),
 )
 
 PIPELINE_SCHEDULE = Kind(

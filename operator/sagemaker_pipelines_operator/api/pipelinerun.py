@@ -95,15 +95,6 @@ class RetryPolicy(ApiModel):
     """Wait before each retry."""
 
 
-def _immutable(field: str) -> dict[str, str]:
-    return cel(
-        f"has(self.{field}) == has(oldSelf.{field})"
-        f" && (!has(self.{field}) || self.{field} == oldSelf.{field})",
-        f"{field} is immutable: a PipelineRun records one execution; create a new PipelineRun",
-        f".{field}",
-    )
-
-
 class PipelineRunSpec(ApiModel):
     """What to execute. Immutable after creation except `cancel` and `ttlSecondsAfterFinished`."""
 
@@ -111,21 +102,6 @@ class PipelineRunSpec(ApiModel):
         cel(
             "has(self.pipelineRef) != has(self.pipelineName)",
             "set exactly one of pipelineRef or pipelineName",
-        ),
-        *(
-            _immutable(f)
-            for f in (
-                "pipelineRef",
-                "pipelineName",
-                "parameters",
-                "displayName",
-                "description",
-                "parallelism",
-                "selectiveExecution",
-                "retry",
-                "timeoutSeconds",
-                "stopOnDelete",
-            )
         ),
     )
 
@@ -249,3 +225,22 @@ class PipelineRun(ApiModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     spec: PipelineRunSpec
     status: PipelineRunStatus = Field(default_factory=PipelineRunStatus)
+
+
+def immutable_run_rules() -> tuple[dict[str, str], ...]:
+    """CEL transition rules for the PipelineRun object: every spec field but MUTABLE_RUN_FIELDS.
+
+    They sit on the PipelineRun root rather than on PipelineRunSpec, because the same spec type
+    is also a PipelineSchedule's run template, which must stay editable.
+    """
+    fields = [f.alias or name for name, f in PipelineRunSpec.model_fields.items()]
+    return tuple(
+        cel(
+            f"has(self.spec.{field}) == has(oldSelf.spec.{field})"
+            f" && (!has(self.spec.{field}) || self.spec.{field} == oldSelf.spec.{field})",
+            f"{field} is immutable: a PipelineRun records one execution; create a new PipelineRun",
+            f".spec.{field}",
+        )
+        for field in fields
+        if field not in MUTABLE_RUN_FIELDS
+    )
