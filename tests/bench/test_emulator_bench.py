@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+
 from tests.fixtures.pipelines import ROLE, definition, job
 
 pytestmark = pytest.mark.bench

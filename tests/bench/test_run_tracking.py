@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 import yaml
 from kubernetes import client
+
+from sagemaker_pipelines_operator.controlplane.binaries import find_binary
 from tests.fixtures.emulator import sagemaker_client_for
 from tests.fixtures.operator import AWS_TEST_ENV
 from tests.fixtures.pipelines import create as create_pipeline
@@ -40,8 +42,6 @@ from tests.fixtures.runstack import (
     rss_mib,
     wait_until,
 )
-
-from sagemaker_pipelines_operator.controlplane.binaries import find_binary
 
 # Minutes, not the suite's default 300 s: these runs wait for hundreds of executions.
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(2400)]

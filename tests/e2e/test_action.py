@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from tests.fixtures.chart import tool
 from tests.fixtures.pipelines import ROLE, token
 

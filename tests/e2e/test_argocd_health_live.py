@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client
+
 from tests.fixtures.argocd import argocd_health
 from tests.fixtures.pipelines import fail, job
 from tests.fixtures.runs import Kube, definition, run_manifest, slow

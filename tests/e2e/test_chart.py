@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.fixtures.chart import CHART, KUBE_VERSION, REPO_ROOT, helm_template, objects, run, validate
 
 from sagemaker_pipelines_operator.settings import OperatorSettings, add_arguments, from_arguments
+from tests.fixtures.chart import CHART, KUBE_VERSION, REPO_ROOT, helm_template, objects, run, validate
 
 pytestmark = pytest.mark.e2e
 

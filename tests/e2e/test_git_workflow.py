@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e.pipeline_wait import wait_ready
-from tests.fixtures.chart import kubectl
 
 from sagemaker_pipelines_operator.cli.main import main
 from sagemaker_pipelines_operator.definition import definition_hash, parse_definition
+from tests.e2e.pipeline_wait import wait_ready
+from tests.fixtures.chart import kubectl
 
 pytestmark = pytest.mark.e2e
 

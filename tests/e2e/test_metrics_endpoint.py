@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families
-from tests.fixtures.prometheus import ServedObservability, free_port
 
 from sagemaker_pipelines_operator import __version__, metrics
 from sagemaker_pipelines_operator.observability.intervals import export_expected_interval
+from tests.fixtures.prometheus import ServedObservability, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from kubernetes import client
+
+from sagemaker_pipelines_operator.observability.dashboard import as_prometheus_query, expressions
 from tests.fixtures.pipelines import job
 from tests.fixtures.prometheus import PrometheusServer, ServedObservability, rules_for_test
 from tests.fixtures.runs import Kube, definition, run_manifest, slow
-
-from sagemaker_pipelines_operator.observability.dashboard import as_prometheus_query, expressions
 
 pytestmark = pytest.mark.e2e
 

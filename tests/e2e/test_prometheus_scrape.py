@@ -9,15 +9,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+
+from sagemaker_pipelines_operator import metrics
+from sagemaker_pipelines_operator.observability.dashboard import as_prometheus_query, expressions
 from tests.fixtures.prometheus import (
     PrometheusQueryError,
     PrometheusServer,
     ServedObservability,
     rules_for_test,
 )
-
-from sagemaker_pipelines_operator import metrics
-from sagemaker_pipelines_operator.observability.dashboard import as_prometheus_query, expressions
 
 pytestmark = pytest.mark.e2e
 

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 import yaml
 from kubernetes import client
+
+from sagemaker_pipelines_operator import GROUP
+from sagemaker_pipelines_operator.settings import OperatorSettings
 from tests.fixtures.argocd import argocd_health
 from tests.fixtures.chart import fullname, kubectl
 from tests.fixtures.kube import service_account_token
 from tests.fixtures.operator import RunningOperator, start
 from tests.fixtures.runs import Kube, run_manifest, wait_for
-
-from sagemaker_pipelines_operator import GROUP
-from sagemaker_pipelines_operator.settings import OperatorSettings
 
 pytestmark = pytest.mark.e2e
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.e2e.pipeline_wait import wait_ready
-from tests.fixtures.chart import kubectl
 
 from sagemaker_pipelines_operator.cli.main import main
 from sagemaker_pipelines_operator.definition import definition_hash, parse_definition
+from tests.e2e.pipeline_wait import wait_ready
+from tests.fixtures.chart import kubectl
 
 pytestmark = pytest.mark.e2e
 

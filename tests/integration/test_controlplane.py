@@ -14,11 +14,11 @@ import pytest
 import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from tests.fixtures.kube import CRD_DIR, api_client, service_account_token
 
 from sagemaker_pipelines_operator.controlplane import ClusterInfo, PortInUseError, down, status, up
 from sagemaker_pipelines_operator.controlplane.binaries import KUBECTL, find_binary
 from sagemaker_pipelines_operator.controlplane.processes import is_alive
+from tests.fixtures.kube import CRD_DIR, api_client, service_account_token
 
 
 def eventually(check: Callable[[], bool], timeout: float = 30.0, interval: float = 0.2) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.fixtures.pipelines import ROLE, job, parameter, token, wait
 
 from sagemaker_pipelines_operator.cli.main import main
+from tests.fixtures.pipelines import ROLE, job, parameter, token, wait
 
 pytestmark = pytest.mark.integration
 

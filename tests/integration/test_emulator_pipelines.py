@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
 from tests.fixtures.pipelines import ROLE, create, definition, job, start, token, wait
 
 SAMPLE = (Path(__file__).parents[1] / "data" / "definitions" / "deploy-if-better.json").read_text()

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
 from tests.fixtures.emulator import sagemaker_client_for
 from tests.fixtures.pipelines import create, job, token
 

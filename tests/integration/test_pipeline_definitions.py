@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 from kubernetes import client
+
+from sagemaker_pipelines_operator.definition import definition_hash
 from tests.integration.pipeline_helpers import (
     Pipelines,
     calls,
@@ -18,8 +20,6 @@ from tests.integration.pipeline_helpers import (
     writes,
 )
 from tests.unit.test_definition_validate import BASE, MISTAKES
-
-from sagemaker_pipelines_operator.definition import definition_hash
 
 STALL_WATCH_SECONDS = 5.0
 """Longer than two resync intervals of the test operator (2 s): time enough for a wrongful retry."""

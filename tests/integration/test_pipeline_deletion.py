@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
 from tests.fixtures.pipelines import start
 from tests.integration.pipeline_helpers import Pipelines, calls, wait_for, writes
 

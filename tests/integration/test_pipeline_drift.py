@@ -7,6 +7,8 @@ import json
 import time
 from typing import Any
 
+from sagemaker_pipelines_operator.definition import definition_hash
+from sagemaker_pipelines_operator.metrics import REGISTRY
 from tests.fixtures.pipelines import token
 from tests.integration.pipeline_helpers import (
     DEFINITION,
@@ -17,9 +19,6 @@ from tests.integration.pipeline_helpers import (
     wait_for,
     writes,
 )
-
-from sagemaker_pipelines_operator.definition import definition_hash
-from sagemaker_pipelines_operator.metrics import REGISTRY
 
 QUIET_SECONDS = 5.0
 """Two resync intervals of the test operator and then some: time for a wrongful write to happen."""

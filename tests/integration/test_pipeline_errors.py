@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
-from tests.fixtures.pipelines import token
-from tests.integration.pipeline_helpers import DEFINITION, ROLE, Pipelines, calls
 
 from sagemaker_pipelines_operator.aws import sessions
+from tests.fixtures.pipelines import token
+from tests.integration.pipeline_helpers import DEFINITION, ROLE, Pipelines, calls
 
 
 @pytest.fixture

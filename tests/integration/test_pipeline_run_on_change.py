@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 from kubernetes import client
-from tests.integration.pipeline_helpers import GROUP, VERSION, Pipelines, definition, wait_for
 
 from sagemaker_pipelines_operator.definition import definition_hash
+from tests.integration.pipeline_helpers import GROUP, VERSION, Pipelines, definition, wait_for
 
 QUIET_SECONDS = 5.0
 

@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from sagemaker_pipelines_operator.controlplane.binaries import find_binary
+from sagemaker_pipelines_operator.definition import definition_hash
 from tests.integration.pipeline_helpers import (
     DEFINITION,
     OWNER_TAG_KEY,
@@ -21,9 +23,6 @@ from tests.integration.pipeline_helpers import (
     writes,
     writes_between,
 )
-
-from sagemaker_pipelines_operator.controlplane.binaries import find_binary
-from sagemaker_pipelines_operator.definition import definition_hash
 
 
 def kubectl(kubeconfig: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

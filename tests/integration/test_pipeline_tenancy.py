@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 from kubernetes import client
+
 from tests.integration.pipeline_helpers import Pipelines, calls, wait_for
 
 TEAM_ROLE = "arn:aws:iam::111122223333:role/team-a"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client
+
 from tests.fixtures.runs import Kube, calls, definition, run_manifest, slow, wait_for
 
 PIPELINES, RUNS_PER_PIPELINE = 2, 6

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client
+
 from tests.fixtures.pipelines import fail, job
 from tests.fixtures.runs import Kube, calls, definition, executions_of, run_manifest, slow, wait_for
 

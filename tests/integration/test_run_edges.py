@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client
+
 from tests.fixtures.pipelines import create as create_sagemaker_pipeline
 from tests.fixtures.pipelines import job
 from tests.fixtures.runs import Kube, definition, run_manifest, slow, wait_for

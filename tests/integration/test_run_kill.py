@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client
+
 from tests.fixtures.operator import AWS_TEST_ENV
 from tests.fixtures.runs import Kube, executions_of, run_manifest, wait_for
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client
+
 from tests.fixtures.pipelines import create as create_sagemaker_pipeline
 from tests.fixtures.pipelines import job, parameter
 from tests.fixtures.runs import Kube, calls, definition, executions_of, run_manifest, slow, wait_for

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client
+
 from tests.fixtures.runs import GROUP, VERSION, Kube, definition, run_manifest, slow, wait_for
 
 SCHEDULE_UID_LABEL = "sagemaker.pipelines.dev/schedule-uid"

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from tests.fixtures.argocd import argocd_health
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import Condition, ConditionStatus, dump
 from sagemaker_pipelines_operator.api.pipeline import PipelineStatus
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase, PipelineRunStatus
 from sagemaker_pipelines_operator.api.schedule import PipelineScheduleStatus
+from tests.fixtures.argocd import argocd_health
 
 
 def cond(type_: str, status: ConditionStatus, reason: str, message: str = "") -> Condition:

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from tests.unit.test_pipeline_plan import ARN, DEFINITION, applied, desired
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import find_condition
@@ -25,6 +24,7 @@ from sagemaker_pipelines_operator.reconcile.pipeline_status import (
     precise_rfc3339,
 )
 from sagemaker_pipelines_operator.reconcile.verdict import ConditionUpdate, apply_verdict, verdict_for_error
+from tests.unit.test_pipeline_plan import ARN, DEFINITION, applied, desired
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerPipelines"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.unit.test_pipeline_plan import T0, applied
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
@@ -24,6 +23,7 @@ from sagemaker_pipelines_operator.reconcile.run_on_change import (
     run_on_change_name,
 )
 from sagemaker_pipelines_operator.reconcile.tenancy import ROLE_ANNOTATION, namespace_role
+from tests.unit.test_pipeline_plan import T0, applied
 
 ROLE = "arn:aws:iam::111122223333:role/team-a"
 

@@ -7,7 +7,6 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
-from tests.unit.test_pipeline_plan import ARN, desired
 
 from sagemaker_pipelines_operator.definition import canonical_json
 from sagemaker_pipelines_operator.reconcile.pipeline import Recorded
@@ -19,6 +18,7 @@ from sagemaker_pipelines_operator.reconcile.pipeline_requests import (
     request_token,
     update_pipeline_request,
 )
+from tests.unit.test_pipeline_plan import ARN, desired
 
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
 

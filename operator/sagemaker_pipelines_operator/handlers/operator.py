@@ -24,6 +24,7 @@ ANNOTATION_PREFIX = GROUP
 # Each module defines `register(registry, ctx)`.
 HANDLER_MODULES: tuple[str, ...] = (
     "sagemaker_pipelines_operator.handlers.pipeline",
+    "sagemaker_pipelines_operator.handlers.pipeline_metrics",
     "sagemaker_pipelines_operator.handlers.pipelinerun",
     "sagemaker_pipelines_operator.handlers.schedule",
 )

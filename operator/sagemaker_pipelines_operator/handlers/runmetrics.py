@@ -8,10 +8,10 @@ from collections import Counter
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
 from sagemaker_pipelines_operator.metrics import (
-    PIPELINE_LAST_SUCCESS,
-    PIPELINE_RUN_COMPLETIONS_TOTAL,
-    PIPELINE_RUN_DURATION,
     PIPELINE_RUNS,
+    record_run_completion,
+    record_success_time,
+    track_pipeline,
 )
 
 Labels = tuple[str, str, str]  # namespace, pipeline, phase
@@ -31,7 +31,6 @@ class RunMetrics:
         self._lock = threading.Lock()
         self._labels: dict[str, Labels] = {}
         self._counts: Counter[Labels] = Counter()
-        self._last_success: dict[tuple[str, str], float] = {}
 
     def observe(self, run: PipelineRun) -> None:
         labels: Labels = (
@@ -40,6 +39,8 @@ class RunMetrics:
             str(run.status.phase or PipelineRunPhase.PENDING),
         )
         uid = str(run.metadata.get("uid", ""))
+        # The completion series must exist at 0 before a run ends, or increase() misses it.
+        track_pipeline(labels[0], labels[1])
         with self._lock:
             previous = self._labels.get(uid)
             if previous == labels:
@@ -49,7 +50,7 @@ class RunMetrics:
             self._labels[uid] = labels
             self._move(labels, +1)
         if run.status.phase == PipelineRunPhase.SUCCEEDED and run.status.completion_time is not None:
-            self._note_success(labels[0], labels[1], run.status.completion_time.timestamp())
+            record_success_time(labels[0], labels[1], run.status.completion_time)
 
     def forget(self, uid: str) -> None:
         with self._lock:
@@ -67,23 +68,18 @@ class RunMetrics:
     def completed(self, run: PipelineRun) -> None:
         """Count a run that just reached a final phase (once, at the transition)."""
         status = run.status
-        namespace, pipeline = str(run.metadata.get("namespace", "")), pipeline_label(run)
-        PIPELINE_RUN_COMPLETIONS_TOTAL.labels(
-            namespace=namespace, pipeline=pipeline, phase=str(status.phase)
-        ).inc()
+        duration = None
         if status.start_time is not None and status.completion_time is not None:
-            seconds = (status.completion_time - status.start_time).total_seconds()
-            PIPELINE_RUN_DURATION.labels(namespace=namespace, pipeline=pipeline).observe(max(0.0, seconds))
+            duration = max(0.0, (status.completion_time - status.start_time).total_seconds())
+        record_run_completion(
+            str(run.metadata.get("namespace", "")),
+            pipeline_label(run),
+            str(status.phase),
+            duration_seconds=duration,
+            completed_at=status.completion_time,
+        )
 
     def _move(self, labels: Labels, delta: int) -> None:
         self._counts[labels] += delta
         namespace, pipeline, phase = labels
         PIPELINE_RUNS.labels(namespace=namespace, pipeline=pipeline, phase=phase).set(self._counts[labels])
-
-    def _note_success(self, namespace: str, pipeline: str, when: float) -> None:
-        with self._lock:
-            # Resumed runs arrive in any order; the gauge only moves forward.
-            if when <= self._last_success.get((namespace, pipeline), 0.0):
-                return
-            self._last_success[(namespace, pipeline)] = when
-        PIPELINE_LAST_SUCCESS.labels(namespace=namespace, pipeline=pipeline).set(when)

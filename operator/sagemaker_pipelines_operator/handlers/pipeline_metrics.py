@@ -1,0 +1,40 @@
+"""Per-pipeline gauges from what the watch shows: Ready (smpo_pipeline_ready), the expected
+success interval from the Pipeline's annotation, and their removal when the Pipeline is gone.
+
+Driven by every watch event, status writes included, so the gauges follow the conditions that
+the reconcile handlers write without those handlers knowing about metrics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+
+from sagemaker_pipelines_operator import GROUP
+from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.metrics import forget_pipeline, set_pipeline_ready, track_pipeline
+from sagemaker_pipelines_operator.observability.intervals import export_expected_interval
+
+
+def is_ready(body: Any) -> bool:
+    conditions = (body.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
+    problems: dict[str, str | None] = ctx.state.setdefault("pipeline_metrics.problems", {})
+
+    @kopf.on.event(GROUP, "pipelines", id="pipeline_metrics", registry=registry)
+    def export(event: kopf.RawEvent, body: kopf.Body, namespace: str | None, name: str, **_: Any) -> None:
+        uid = str(body.metadata.uid)
+        if event.get("type") == "DELETED":
+            forget_pipeline(str(namespace), name)
+            problems.pop(uid, None)
+            return
+        track_pipeline(str(namespace), name)
+        set_pipeline_ready(str(namespace), name, is_ready(body))
+        problem = export_expected_interval(str(namespace), name, dict(body.metadata.annotations))
+        if problem and problems.get(uid) != problem:
+            kopf.event(body, type="Warning", reason="InvalidAnnotation", message=problem)
+        problems[uid] = problem
