@@ -10,6 +10,9 @@ from typing import Any
 
 import kopf
 
+# Not re-exported by kopf; we own the vault so that we can close it after kopf's stragglers end.
+from kopf._cogs.structs.credentials import Vault
+
 from sagemaker_pipelines_operator import GROUP, __version__
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.metrics import BUILD_INFO
@@ -20,6 +23,8 @@ FINALIZER = f"{GROUP}/finalizer"
 """Our finalizer; chosen once, as renaming it strands objects with the old one."""
 ANNOTATION_PREFIX = GROUP
 """kopf's progress and last-handled annotations live under our group, never kopf's defaults."""
+SHUTDOWN_GRACE_SECONDS = 10.0
+"""How long an exiting operator lets in-flight handlers finish their status writes."""
 
 # Each module defines `register(registry, ctx)`.
 HANDLER_MODULES: tuple[str, ...] = (
@@ -116,6 +121,7 @@ async def run_operator(
     BUILD_INFO.info({"version": __version__})
     servers = await start_servers(ours, clock)
     started = asyncio.Event()
+    vault = Vault()
     operator = asyncio.create_task(
         kopf.operator(
             registry=build_registry(ctx),
@@ -128,6 +134,7 @@ async def run_operator(
             stop_flag=stop_flag,
             ready_flag=started,
             memo=kopf.Memo(ctx=ctx),
+            vault=vault,
         )
     )
     clock.watch_task(operator)
@@ -142,3 +149,19 @@ async def run_operator(
     finally:
         waiter.cancel()
         await stop_servers(servers)
+        await finish_stragglers(SHUTDOWN_GRACE_SECONDS)
+        # kopf closes the vault's sessions on exit, but a timer whose sync handler was still in
+        # its thread is left running; its status patch then opens a new session. Close that too.
+        await vault.close()
+
+
+async def finish_stragglers(grace_seconds: float) -> None:
+    """Wait up to `grace_seconds` for the loop's other tasks (handlers kopf left behind), then cancel
+    what is left."""
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    if not others:
+        return
+    _, pending = await asyncio.wait(others, timeout=grace_seconds)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
