@@ -193,6 +193,8 @@ def test_templated_crds_carry_the_keep_policy(helm: str) -> None:
         ("operator.defaultDeletionPolicy=Orphan", "defaultDeletionPolicy"),
         ("serviceAccount.roleArn=not-an-arn", "roleArn"),
         ("operator.metricsPort=0", "metricsPort"),
+        ("prometheus.rule.jobSelecter=x", "jobSelecter"),
+        ("prometheus.rule.runbookBaseURL=wiki/runbooks", "runbookBaseURL"),
     ],
 )
 def test_values_schema_rejects_bad_values(helm: str, setting: str, complaint: str) -> None:
