@@ -4,7 +4,7 @@ are listed only for runs whose status changed or that are executing and due. Fin
 leave the tracker and cost nothing; TTL deletions of finished runs happen here too.
 
 Why not a kopf timer or daemon per run: the cost would grow with runs (one Describe each),
-and with thousands of runs that is the whole AWS budget. See docs/decisions/0007.
+and with thousands of runs that is the whole AWS budget. See docs/decisions/0007-run-batch-poller.md.
 """
 
 from __future__ import annotations
