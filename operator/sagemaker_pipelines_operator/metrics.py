@@ -47,6 +47,7 @@ RUN_PHASES = (
     "CompletedWithFailures",
 )
 FINAL_PHASES = ("Stopped", "Failed", "Succeeded", "CompletedWithFailures")
+RESOURCE_CONDITIONS = ("Ready", "Stalled", "Reconciling", "Unknown")
 
 RECONCILE_TOTAL = Counter(
     "smpo_reconcile_total",
@@ -146,6 +147,8 @@ REGISTRY.register(GC_COLLECTOR)
 BUILD_INFO.info({"version": __version__})
 for _kind in KINDS:
     RECONCILE_DURATION.labels(kind=_kind)
+    for _condition in RESOURCE_CONDITIONS:
+        RESOURCES.labels(kind=_kind, condition=_condition)
     for _result in RECONCILE_RESULTS:
         RECONCILE_TOTAL.labels(kind=_kind, result=_result)
 

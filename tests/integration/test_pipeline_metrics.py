@@ -1,5 +1,6 @@
-"""Per-pipeline gauges follow the resources: Ready, the expected success interval from the
-annotation (a bad value is a Warning Event), and every series goes when the Pipeline does."""
+"""Gauges follow the resources: Ready (per pipeline and in smpo_resources), the expected success
+interval from the annotation (a bad value is a Warning Event), and every series goes when the
+Pipeline does."""
 
 from __future__ import annotations
 
@@ -31,12 +32,18 @@ def annotate(api: client.ApiClient, namespace: str, name: str, value: str) -> No
     )
 
 
+def resources(condition: str) -> float:
+    return REGISTRY.get_sample_value("smpo_resources", {"kind": "Pipeline", "condition": condition}) or 0.0
+
+
 def test_pipeline_gauges_follow_ready_annotation_and_deletion(
     pipelines: Pipelines, operator: Any, namespace: str, kube_api: client.ApiClient
 ) -> None:
+    ready_before = resources("Ready")
     pipelines.create("churn")
     pipelines.wait_condition("churn", "Ready", "True", "Reconciled", generation=1)
     wait_for(lambda: sample("smpo_pipeline_ready", namespace, "churn") == 1.0, what="ready gauge at 1")
+    wait_for(lambda: resources("Ready") == ready_before + 1, what="smpo_resources to count it Ready")
     # The failure counter exists at 0 before any run ends, so increase() sees the first failure.
     assert sample("smpo_pipeline_run_completions_total", namespace, "churn", phase="Failed") == 0.0
 
@@ -52,4 +59,5 @@ def test_pipeline_gauges_follow_ready_annotation_and_deletion(
     pipelines.delete("churn")
     wait_for(lambda: not pipelines.exists("churn"), what="the Pipeline to be gone")
     wait_for(lambda: sample("smpo_pipeline_ready", namespace, "churn") is None, what="series removed")
+    wait_for(lambda: resources("Ready") == ready_before, what="smpo_resources to forget it")
     assert sample("smpo_pipeline_run_completions_total", namespace, "churn", phase="Failed") is None

@@ -30,6 +30,7 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 HANDLER_MODULES: tuple[str, ...] = (
     "sagemaker_pipelines_operator.handlers.pipeline",
     "sagemaker_pipelines_operator.handlers.pipeline_metrics",
+    "sagemaker_pipelines_operator.handlers.resource_metrics",
     "sagemaker_pipelines_operator.handlers.pipelinerun",
     "sagemaker_pipelines_operator.handlers.schedule",
 )

@@ -1,0 +1,30 @@
+"""smpo_resources from every watch event of the three kinds, status writes included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+
+from sagemaker_pipelines_operator import GROUP
+from sagemaker_pipelines_operator.api.kinds import KINDS
+from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.observability.tally import ResourceTally
+
+
+def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
+    tally: ResourceTally = ctx.state.setdefault("resource_metrics.tally", ResourceTally())
+
+    @kopf.on.cleanup(registry=registry)
+    def forget_all(**_: Any) -> None:
+        tally.forget_all()
+
+    for kind in KINDS:
+
+        @kopf.on.event(GROUP, kind.plural, id=f"resource_metrics_{kind.singular}", registry=registry)
+        def count(event: kopf.RawEvent, body: kopf.Body, *, _kind: str = kind.kind, **_: Any) -> None:
+            uid = str(body.metadata.uid)
+            if event.get("type") == "DELETED":
+                tally.forget(uid)
+            else:
+                tally.observe(_kind, uid, body.get("status"))
