@@ -6,14 +6,21 @@
 # NAME defaults to the package's last path element (give it for module roots such as
 # go.etcd.io/etcd/server/v3, whose binary is etcd).
 # Each binary lands in $SMPO_CACHE/bin/<name>@<key>/<name>, where <key> is a hash of the wrapper's
-# go.mod and go.sum, and $SMPO_CACHE/bin/<name> links to it. A binary whose key is already
+# go.mod, go.sum and optional `ldflags` file (extra linker flags, e.g. -X version stamps), and
+# $SMPO_CACHE/bin/<name> links to it. A binary whose key is already
 # built is reused, so repeat runs cost nothing; a changed pin builds again.
 set -euo pipefail
 
 cache="${SMPO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/smpo}"
 module_dir=$(cd "$1" && pwd)
 shift
-key=$(cat "$module_dir/go.mod" "$module_dir/go.sum" | sha256sum | cut -c1-16)
+extra_ldflags=""
+key_files=("$module_dir/go.mod" "$module_dir/go.sum")
+if [ -f "$module_dir/ldflags" ]; then
+  extra_ldflags=$(grep -v '^#' "$module_dir/ldflags" | tr '\n' ' ')
+  key_files+=("$module_dir/ldflags")
+fi
+key=$(cat "${key_files[@]}" | sha256sum | cut -c1-16)
 mkdir -p "$cache/bin"
 
 name_of() { case "$1" in *=*) echo "${1#*=}" ;; *) basename "$1" ;; esac; }
@@ -32,7 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   start=$(date +%s)
   for spec in "${missing[@]}"; do
     name=$(name_of "$spec")
-    (cd "$module_dir" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$tmp/$name" "${spec%%=*}")
+    (cd "$module_dir" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w $extra_ldflags" -o "$tmp/$name" "${spec%%=*}")
     mkdir -p "$cache/bin/$name@$key"
     mv "$tmp/$name" "$cache/bin/$name@$key/$name"
   done

@@ -7,6 +7,8 @@ Pipelines.
 
 ## Install
 
+Kubernetes 1.29 or later (the CRDs rely on CEL validation rules).
+
 ```sh
 helm install sagemaker-pipelines-operator ./helm/sagemaker-pipelines-operator \
   --namespace sagemaker-pipelines-operator --create-namespace \

@@ -18,6 +18,7 @@ from kubernetes.client.exceptions import ApiException
 from sagemaker_pipelines_operator.controlplane import ClusterInfo, PortInUseError, down, status, up
 from sagemaker_pipelines_operator.controlplane.binaries import KUBECTL, find_binary
 from sagemaker_pipelines_operator.controlplane.processes import is_alive
+from tests.fixtures.chart import KUBE_VERSION
 from tests.fixtures.kube import CRD_DIR, api_client, service_account_token
 
 
@@ -96,6 +97,22 @@ def test_kubectl_lists_namespaces_with_the_written_kubeconfig(kubeconfig_path: P
     ).stdout.split()
     assert "namespace/default" in out
     assert f"namespace/{namespace}" in out
+
+
+def test_server_and_kubectl_report_the_pinned_kubernetes_version(kubeconfig_path: Path) -> None:
+    """The build stamps the version (hack/controlplane/kubernetes/ldflags): Helm checks a chart's
+    kubeVersion against /version, and users read `kubectl version`."""
+    out = subprocess.run(
+        [str(find_binary(KUBECTL)), f"--kubeconfig={kubeconfig_path}", "version", "-o", "json"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    versions = json.loads(out)
+    assert versions["serverVersion"]["gitVersion"] == KUBE_VERSION
+    assert versions["clientVersion"]["gitVersion"] == KUBE_VERSION
+    assert (versions["serverVersion"]["major"], versions["serverVersion"]["minor"]) == ("1", "36")
 
 
 def test_unknown_token_is_unauthenticated(control_plane: ClusterInfo) -> None:
