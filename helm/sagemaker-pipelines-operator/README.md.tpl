@@ -7,7 +7,8 @@ Pipelines.
 
 ## Install
 
-Kubernetes 1.29 or later (the CRDs rely on CEL validation rules).
+Kubernetes 1.29 or later (the CRDs rely on CEL validation rules). `helm template` assumes
+Kubernetes 1.20 unless told otherwise: pass `--kube-version` (Argo CD does so with the cluster's).
 
 ```sh
 helm install sagemaker-pipelines-operator ./helm/sagemaker-pipelines-operator \

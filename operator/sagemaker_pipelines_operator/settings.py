@@ -123,6 +123,25 @@ def from_arguments(args: argparse.Namespace) -> OperatorSettings:
     return OperatorSettings(**values)
 
 
+def problems(settings: OperatorSettings) -> list[str]:
+    """Settings that parse but cannot work together, as messages naming the flags."""
+    found: list[str] = []
+    positive = ("resync_seconds", "poll_min_seconds", "poll_max_seconds", "watch_stall_seconds", "aws_tps")
+    for name in positive:
+        if getattr(settings, name) <= 0:
+            found.append(f"--{name.replace('_', '-')} must be positive")
+    if settings.poll_min_seconds > settings.poll_max_seconds:
+        found.append("--poll-min-seconds must not exceed --poll-max-seconds")
+    if settings.watch_stall_seconds <= settings.resync_seconds:
+        # A quiet watch stays alive through the resync's status writes; a shorter stall window
+        # would fail liveness between two of them and restart the pod forever.
+        found.append(
+            f"--watch-stall-seconds ({settings.watch_stall_seconds:g}) must exceed --resync-seconds "
+            f"({settings.resync_seconds:g}); twice the resync interval is a good value"
+        )
+    return found
+
+
 def _doc(name: str) -> str:
     return _DOCS.get(name, name)
 

@@ -17,6 +17,7 @@ from sagemaker_pipelines_operator.observability.alerts import (
     render_rules_file,
 )
 from sagemaker_pipelines_operator.observability.artifacts import RULES_FILE
+from tests.fixtures.chart import KUBE_VERSION
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +71,8 @@ def test_cases_catch_rules_that_fire_too_early(promtool: str, tmp_path: Path) ->
 
 
 def chart_rules(helm: str, *values: str) -> dict[str, object]:
-    args = [helm, "template", "smpo", str(CHART), "--show-only", "templates/prometheusrule.yaml"]
+    args = [helm, "template", "smpo", str(CHART), "--kube-version", KUBE_VERSION]
+    args += ["--show-only", "templates/prometheusrule.yaml"]
     args += ["--set", "prometheus.rule.enabled=true", *values]
     result = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
@@ -102,7 +104,7 @@ def test_chart_prometheusrule_defaults_to_the_release_job_and_takes_a_runbook_ba
 
 
 def test_chart_renders_no_prometheusrule_unless_enabled(helm: str) -> None:
-    args = [helm, "template", "smpo", str(CHART)]
+    args = [helm, "template", "smpo", str(CHART), "--kube-version", KUBE_VERSION]
     result = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert "kind: PrometheusRule" not in result.stdout

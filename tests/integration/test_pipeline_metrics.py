@@ -44,6 +44,8 @@ def test_pipeline_gauges_follow_ready_annotation_and_deletion(
     pipelines.wait_condition("churn", "Ready", "True", "Reconciled", generation=1)
     wait_for(lambda: sample("smpo_pipeline_ready", namespace, "churn") == 1.0, what="ready gauge at 1")
     wait_for(lambda: resources("Ready") == ready_before + 1, what="smpo_resources to count it Ready")
+    # A Ready Pipeline's resync writes are due through the watch, so liveness watches for silence.
+    assert operator.ctx.clock.liveness().reason == "watching"
     # The failure counter exists at 0 before any run ends, so increase() sees the first failure.
     assert sample("smpo_pipeline_run_completions_total", namespace, "churn", phase="Failed") == 0.0
 
@@ -60,4 +62,5 @@ def test_pipeline_gauges_follow_ready_annotation_and_deletion(
     wait_for(lambda: not pipelines.exists("churn"), what="the Pipeline to be gone")
     wait_for(lambda: sample("smpo_pipeline_ready", namespace, "churn") is None, what="series removed")
     wait_for(lambda: resources("Ready") == ready_before, what="smpo_resources to forget it")
+    assert operator.ctx.clock.liveness().reason == "quiet: nothing in scope is written periodically"
     assert sample("smpo_pipeline_run_completions_total", namespace, "churn", phase="Failed") is None

@@ -91,3 +91,16 @@ async def test_a_cancelled_operator_task_also_fails_liveness() -> None:
 def test_stall_threshold_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         WatchClock(0)
+
+
+@pytest.mark.parametrize(("events_due", "ok"), [(True, False), (False, True)])
+def test_silence_counts_only_while_events_are_due(events_due: bool, ok: bool) -> None:
+    clock = FakeTime()
+    watch = WatchClock(60, now=clock)
+    watch.expect_events_while(lambda: events_due)
+    watch.touch()
+    clock.now += 3600
+    verdict = watch.liveness()
+    assert verdict.ok is ok
+    if ok:
+        assert verdict.reason == "quiet: nothing in scope is written periodically"

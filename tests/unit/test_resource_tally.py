@@ -60,3 +60,12 @@ def test_tally_moves_a_resource_between_conditions_and_forgets_it() -> None:
     assert gauge("UnitKind", "Ready") == 1
     tally.forget_all()
     assert tally.counts() == {} and gauge("UnitKind", "Ready") == 0
+
+
+def test_count_reads_one_kind_and_condition() -> None:
+    tally = ResourceTally()
+    assert tally.count("CountKind", "Ready") == 0
+    tally.observe("CountKind", "x", conditions(Ready="True"))
+    tally.observe("OtherKind", "y", conditions(Ready="True"))
+    assert (tally.count("CountKind", "Ready"), tally.count("CountKind", "Stalled")) == (1, 0)
+    tally.forget_all()

@@ -6,7 +6,8 @@ import argparse
 
 import pytest
 
-from sagemaker_pipelines_operator.settings import OperatorSettings, add_arguments, from_arguments
+from sagemaker_pipelines_operator.cli.main import main
+from sagemaker_pipelines_operator.settings import OperatorSettings, add_arguments, from_arguments, problems
 
 
 def parse(argv: list[str]) -> OperatorSettings:
@@ -65,3 +66,29 @@ def test_every_setting_has_help() -> None:
     add_arguments(parser)
     helps = {a.dest: a.help for a in parser._actions if a.dest != "help"}
     assert all(h and "[env SMPO_" in h for d, h in helps.items() if d not in {"standalone"})
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        ([], None),
+        (["--resync-seconds", "60", "--watch-stall-seconds", "120"], None),
+        (["--resync-seconds", "900"], "--watch-stall-seconds (600) must exceed --resync-seconds (900)"),
+        (["--watch-stall-seconds", "300"], "--watch-stall-seconds (300) must exceed --resync-seconds (300)"),
+        (["--poll-min-seconds", "90"], "--poll-min-seconds must not exceed --poll-max-seconds"),
+        (["--aws-tps", "0"], "--aws-tps must be positive"),
+        (["--resync-seconds", "-1"], "--resync-seconds must be positive"),
+    ],
+)
+def test_settings_that_cannot_work_together_are_named(argv: list[str], complaint: str | None) -> None:
+    found = problems(parse(argv))
+    if complaint is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and found[0].startswith(complaint), found
+
+
+def test_smpo_run_refuses_inconsistent_settings_before_connecting(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["run", "--kubeconfig", "/nonexistent", "--resync-seconds", "900"])
+    assert code == 2
+    assert "must exceed --resync-seconds (900)" in capsys.readouterr().err

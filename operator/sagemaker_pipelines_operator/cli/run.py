@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import Any
 
-from sagemaker_pipelines_operator.settings import add_arguments, from_arguments
+from sagemaker_pipelines_operator.settings import add_arguments, from_arguments, problems
 
 
 def register(subparsers: Any) -> None:
@@ -26,6 +26,10 @@ def run(args: argparse.Namespace) -> int:
     from sagemaker_pipelines_operator.observability.logging import configure_logging
 
     settings = from_arguments(args)
+    for problem in problems(settings):
+        print(f"smpo run: {problem}", file=sys.stderr)
+    if problems(settings):
+        return 2
     configure_logging(settings.log_format, settings.log_level)
     ctx = OperatorContext(
         settings=settings,

@@ -1,4 +1,5 @@
-"""smpo_resources from every watch event of the three kinds, status writes included."""
+"""smpo_resources from every watch event of the three kinds, status writes included; the same
+tally tells liveness whether watch events are due (a Ready Pipeline's resync writes status)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from sagemaker_pipelines_operator.observability.tally import ResourceTally
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     tally: ResourceTally = ctx.state.setdefault("resource_metrics.tally", ResourceTally())
+    if ctx.clock is not None:
+        ctx.clock.expect_events_while(lambda: tally.count("Pipeline", "Ready") > 0)
 
     @kopf.on.cleanup(registry=registry)
     def forget_all(**_: Any) -> None:

@@ -129,9 +129,13 @@ RULES: tuple[AlertRule, ...] = (
     ),
     AlertRule(
         name="SmpoWatchStalled",
+        # Silence is a stall only while a Ready Pipeline is in scope: its drift resync writes
+        # status every --resync-seconds, and those writes come back as watch events.
         expr=(
             "time() - smpo_watch_last_event_timestamp_seconds > 900\n"
-            "  and smpo_watch_last_event_timestamp_seconds > 0"
+            "  and smpo_watch_last_event_timestamp_seconds > 0\n"
+            "  and on (job, instance)\n"
+            '    sum by (job, instance) (smpo_resources{kind="Pipeline", condition="Ready"}) > 0'
         ),
         for_="5m",
         severity="warning",

@@ -30,9 +30,11 @@ class WatchClock:
 
     kopf's known failure mode is a watch that stalls silently: the process lives but no event ever
     arrives again. Every event handler calls `touch()`; liveness fails when the silence exceeds
-    `stall_seconds`. Silence before the first event is not a stall (an empty scope has nothing to
-    send), so the check only bites once events have flowed: the operator's own periodic status
-    writes (drift resync) come back through the watch and keep a healthy stream busy.
+    `stall_seconds`. Silence is a stall only when events are due: after the first event (an empty
+    scope has nothing to send) and while `expect_events_while`'s predicate holds, which the
+    operator sets to "a Ready Pipeline is in scope": its drift resync writes status every resync
+    interval, and those writes come back through a healthy watch. A scope of finished runs only
+    is legitimately silent and must not restart the pod.
 
     Thread-safe: handlers may run in kopf's executor threads.
     """
@@ -46,6 +48,12 @@ class WatchClock:
         self._last_event: float | None = None
         self._ready = False
         self._task: asyncio.Task[Any] | None = None
+        self._events_due: Callable[[], bool] = lambda: True
+
+    def expect_events_while(self, predicate: Callable[[], bool]) -> None:
+        """Count silence as a stall only while `predicate()` is true."""
+        with self._lock:
+            self._events_due = predicate
 
     def touch(self) -> None:
         """Record a watch event now (also exported as smpo_watch_last_event_timestamp_seconds)."""
@@ -71,13 +79,15 @@ class WatchClock:
 
     def liveness(self) -> Verdict:
         with self._lock:
-            task, last = self._task, self._last_event
+            task, last, events_due = self._task, self._last_event, self._events_due
         if task is not None and task.done():
             return Verdict(False, "operator task ended", {"error": _task_error(task)})
         if last is None:
             return Verdict(True, "no watch event yet", {"stallSeconds": self.stall_seconds})
         silent = max(0.0, self._now() - last)
         details = {"secondsSinceLastEvent": round(silent, 3), "stallSeconds": self.stall_seconds}
+        if not events_due():
+            return Verdict(True, "quiet: nothing in scope is written periodically", details)
         if silent > self.stall_seconds:
             return Verdict(False, "watch stalled: no event received", details)
         return Verdict(True, "watching", details)

@@ -54,6 +54,10 @@ class ResourceTally:
                 self._move(labels, -1)
             self._seen.clear()
 
+    def count(self, kind: str, condition: str) -> int:
+        with self._lock:
+            return self._counts[(kind, condition)]
+
     def counts(self) -> dict[tuple[str, str], int]:
         with self._lock:
             return {labels: n for labels, n in self._counts.items() if n}
