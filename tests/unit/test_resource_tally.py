@@ -47,12 +47,12 @@ def test_every_series_exists_at_zero_from_import() -> None:
 
 def test_tally_moves_a_resource_between_conditions_and_forgets_it() -> None:
     tally = ResourceTally()
-    tally.observe("UnitKind", "a", None)
-    tally.observe("UnitKind", "b", conditions(Reconciling="True"))
+    tally.observe_status("UnitKind", "a", None)
+    tally.observe_status("UnitKind", "b", conditions(Reconciling="True"))
     assert tally.counts() == {("UnitKind", "Unknown"): 1, ("UnitKind", "Reconciling"): 1}
-    tally.observe("UnitKind", "a", conditions(Ready="True"))
-    tally.observe("UnitKind", "b", conditions(Ready="True"))
-    tally.observe("UnitKind", "b", conditions(Ready="True"))  # repeated events count once
+    tally.observe_status("UnitKind", "a", conditions(Ready="True"))
+    tally.observe_status("UnitKind", "b", conditions(Ready="True"))
+    tally.observe_status("UnitKind", "b", conditions(Ready="True"))  # repeated events count once
     assert tally.counts() == {("UnitKind", "Ready"): 2}
     assert (gauge("UnitKind", "Ready"), gauge("UnitKind", "Reconciling")) == (2, 0)
     tally.forget("a")
@@ -64,8 +64,8 @@ def test_tally_moves_a_resource_between_conditions_and_forgets_it() -> None:
 
 def test_count_reads_one_kind_and_condition() -> None:
     tally = ResourceTally()
-    assert tally.count("CountKind", "Ready") == 0
-    tally.observe("CountKind", "x", conditions(Ready="True"))
-    tally.observe("OtherKind", "y", conditions(Ready="True"))
-    assert (tally.count("CountKind", "Ready"), tally.count("CountKind", "Stalled")) == (1, 0)
+    assert tally.count(("CountKind", "Ready")) == 0
+    tally.observe_status("CountKind", "x", conditions(Ready="True"))
+    tally.observe_status("OtherKind", "y", conditions(Ready="True"))
+    assert (tally.count(("CountKind", "Ready")), tally.count(("CountKind", "Stalled"))) == (1, 0)
     tally.forget_all()

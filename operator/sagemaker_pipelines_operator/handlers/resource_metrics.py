@@ -16,7 +16,7 @@ from sagemaker_pipelines_operator.observability.tally import ResourceTally
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     tally: ResourceTally = ctx.state.setdefault("resource_metrics.tally", ResourceTally())
     if ctx.clock is not None:
-        ctx.clock.expect_events_while(lambda: tally.count("Pipeline", "Ready") > 0)
+        ctx.clock.expect_events_while(lambda: tally.count(("Pipeline", "Ready")) > 0)
 
     @kopf.on.cleanup(registry=registry)
     def forget_all(**_: Any) -> None:
@@ -30,4 +30,4 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
             if event.get("type") == "DELETED":
                 tally.forget(uid)
             else:
-                tally.observe(_kind, uid, body.get("status"))
+                tally.observe_status(_kind, uid, body.get("status"))

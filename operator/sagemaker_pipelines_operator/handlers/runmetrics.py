@@ -3,9 +3,6 @@ latest phase), completions, durations and the last success per pipeline."""
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
 from sagemaker_pipelines_operator.metrics import (
     PIPELINE_RUNS,
@@ -13,6 +10,7 @@ from sagemaker_pipelines_operator.metrics import (
     record_success_time,
     track_pipeline,
 )
+from sagemaker_pipelines_operator.observability.tally import GaugeTally
 
 Labels = tuple[str, str, str]  # namespace, pipeline, phase
 
@@ -28,9 +26,7 @@ class RunMetrics:
     """One process-wide instance; `observe` after every status write, `forget` on deletion."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._labels: dict[str, Labels] = {}
-        self._counts: Counter[Labels] = Counter()
+        self._by_phase = GaugeTally(PIPELINE_RUNS)
 
     def observe(self, run: PipelineRun) -> None:
         labels: Labels = (
@@ -41,29 +37,17 @@ class RunMetrics:
         uid = str(run.metadata.get("uid", ""))
         # The completion series must exist at 0 before a run ends, or increase() misses it.
         track_pipeline(labels[0], labels[1])
-        with self._lock:
-            previous = self._labels.get(uid)
-            if previous == labels:
-                return
-            if previous is not None:
-                self._move(previous, -1)
-            self._labels[uid] = labels
-            self._move(labels, +1)
+        if not self._by_phase.observe(uid, labels):
+            return
         if run.status.phase == PipelineRunPhase.SUCCEEDED and run.status.completion_time is not None:
             record_success_time(labels[0], labels[1], run.status.completion_time)
 
     def forget(self, uid: str) -> None:
-        with self._lock:
-            previous = self._labels.pop(uid, None)
-            if previous is not None:
-                self._move(previous, -1)
+        self._by_phase.forget(uid)
 
     def forget_all(self) -> None:
         """The operator is stopping: its view of runs ends with it."""
-        with self._lock:
-            for labels in list(self._labels.values()):
-                self._move(labels, -1)
-            self._labels.clear()
+        self._by_phase.forget_all()
 
     def completed(self, run: PipelineRun) -> None:
         """Count a run that just reached a final phase (once, at the transition)."""
@@ -78,8 +62,3 @@ class RunMetrics:
             duration_seconds=duration,
             completed_at=status.completion_time,
         )
-
-    def _move(self, labels: Labels, delta: int) -> None:
-        self._counts[labels] += delta
-        namespace, pipeline, phase = labels
-        PIPELINE_RUNS.labels(namespace=namespace, pipeline=pipeline, phase=phase).set(self._counts[labels])
