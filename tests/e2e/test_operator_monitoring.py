@@ -48,11 +48,13 @@ def test_failed_run_fires_pipeline_run_failed_through_prometheus(
             job("Train", "Training", depends_on=["Prep"], description="emulator:fail"),
         )
     )
-    kube.create(run_manifest("doomed"))
-    kube.wait_phase("doomed", "Executing", timeout=30)
-
     labels = f'namespace="{namespace}", pipeline="train"'
     failed = f'smpo_pipeline_run_completions_total{{{labels}, phase="Failed"}}'
+    # The operator exports the counter at 0 once it knows the Pipeline; increase() can only see
+    # a failure that Prometheus scraped a 0 before, so the run starts once it has.
+    prometheus.wait_for("the Failed counter at 0", lambda: prometheus.query(f"{failed} == 0"))
+    kube.create(run_manifest("doomed"))
+    kube.wait_phase("doomed", "Executing", timeout=30)
     kube.wait_phase("doomed", "Failed", timeout=60)
     prometheus.wait_for("the Failed counter at 1", lambda: prometheus.query(f"{failed} == 1"))
     alerts = prometheus.wait_for(
