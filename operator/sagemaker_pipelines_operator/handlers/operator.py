@@ -25,6 +25,8 @@ ANNOTATION_PREFIX = GROUP
 """kopf's progress and last-handled annotations live under our group, never kopf's defaults."""
 SHUTDOWN_GRACE_SECONDS = 10.0
 """How long an exiting operator lets in-flight handlers finish their status writes."""
+TRANSPORT_DRAIN_SECONDS = 5.0
+"""How long an exiting operator lets closed TLS connections finish their shutdown handshake."""
 
 # Each module defines `register(registry, ctx)`.
 HANDLER_MODULES: tuple[str, ...] = (
@@ -154,6 +156,7 @@ async def run_operator(
         # kopf closes the vault's sessions on exit, but a timer whose sync handler was still in
         # its thread is left running; its status patch then opens a new session. Close that too.
         await vault.close()
+        await drain_transports(TRANSPORT_DRAIN_SECONDS)
 
 
 async def finish_stragglers(grace_seconds: float) -> None:
@@ -166,3 +169,22 @@ async def finish_stragglers(grace_seconds: float) -> None:
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def drain_transports(limit_seconds: float) -> None:
+    """Let closed TLS connections (the watch streams kopf closed) finish their asynchronous
+    shutdown before the loop ends, or their sockets outlive it unclosed (aiohttp#1925).
+
+    asyncio keeps no public list of transports: the selector loop's `_transports` is read when it
+    exists, else a short fixed pause stands in."""
+    transports = getattr(asyncio.get_running_loop(), "_transports", None)
+    if transports is None:
+        await asyncio.sleep(0.25)
+        return
+    # Polled: no event tells when a TLS connection's socket transport starts closing (once the
+    # peer has answered the close_notify).
+    for _ in range(max(1, round(limit_seconds / 0.05))):
+        if all(t.is_closing() for t in list(transports.values())):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0)  # closing transports close their sockets on the next loop iteration
