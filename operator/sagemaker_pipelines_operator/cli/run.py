@@ -26,9 +26,10 @@ def run(args: argparse.Namespace) -> int:
     from sagemaker_pipelines_operator.observability.logging import configure_logging
 
     settings = from_arguments(args)
-    for problem in problems(settings):
+    found = problems(settings)
+    for problem in found:
         print(f"smpo run: {problem}", file=sys.stderr)
-    if problems(settings):
+    if found:
         return 2
     configure_logging(settings.log_format, settings.log_level)
     ctx = OperatorContext(

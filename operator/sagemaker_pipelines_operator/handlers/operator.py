@@ -77,14 +77,6 @@ def build_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
     def _login(**_: Any) -> kopf.ConnectionInfo:
         return connection_info(ctx.kube_config)
 
-    for plural in ("pipelines", "pipelineruns", "pipelineschedules"):
-
-        @kopf.on.event(GROUP, plural, registry=registry)
-        def _heard(**_: Any) -> None:
-            # Every watch event (initial listing included) proves the stream is alive.
-            if ctx.clock is not None:
-                ctx.clock.touch()
-
     for name in HANDLER_MODULES:
         importlib.import_module(name).register(registry, ctx)
     return registry

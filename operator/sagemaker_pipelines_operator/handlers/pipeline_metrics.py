@@ -15,11 +15,7 @@ from sagemaker_pipelines_operator import GROUP
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.metrics import forget_pipeline, set_pipeline_ready, track_pipeline
 from sagemaker_pipelines_operator.observability.intervals import export_expected_interval
-
-
-def is_ready(body: Any) -> bool:
-    conditions = (body.get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+from sagemaker_pipelines_operator.observability.tally import condition_of
 
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
@@ -33,7 +29,7 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
             problems.pop(uid, None)
             return
         track_pipeline(str(namespace), name)
-        set_pipeline_ready(str(namespace), name, is_ready(body))
+        set_pipeline_ready(str(namespace), name, condition_of(body.get("status")) == "Ready")
         problem = export_expected_interval(str(namespace), name, dict(body.metadata.annotations))
         if problem and problems.get(uid) != problem:
             kopf.event(body, type="Warning", reason="InvalidAnnotation", message=problem)

@@ -1,5 +1,6 @@
-"""smpo_resources from every watch event of the three kinds, status writes included; the same
-tally tells liveness whether watch events are due (a Ready Pipeline's resync writes status)."""
+"""Every watch event of the three kinds, status writes and the initial listing included: it proves
+the stream alive (liveness), and it feeds smpo_resources, whose tally also tells liveness whether
+events are due (a Ready Pipeline's resync writes status)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
 
         @kopf.on.event(GROUP, kind.plural, id=f"resource_metrics_{kind.singular}", registry=registry)
         def count(event: kopf.RawEvent, body: kopf.Body, *, _kind: str = kind.kind, **_: Any) -> None:
+            if ctx.clock is not None:
+                ctx.clock.touch()
             uid = str(body.metadata.uid)
             if event.get("type") == "DELETED":
                 tally.forget(uid)
