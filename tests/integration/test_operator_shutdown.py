@@ -1,5 +1,5 @@
-"""Stopping the operator while a handler is in flight: the handler's status write still lands,
-and nothing it opened (HTTP sessions to the API server) is left unclosed."""
+"""Stopping the operator while a resync handler is in flight leaves nothing unclosed (HTTP
+sessions and sockets to the API server)."""
 
 from __future__ import annotations
 
