@@ -9,7 +9,6 @@ token replay on resume keeps the next operator from starting a second one.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -19,57 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes import client
 
-from tests.fixtures.operator import AWS_TEST_ENV
+from tests.fixtures.operator_process import OperatorProcess
 from tests.fixtures.runs import Kube, executions_of, run_manifest, wait_for
 
 ITERATIONS = 50
-SMPO = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "smpo"
-
-
-@pytest.fixture
-def kube(kube_api: client.ApiClient, namespace: str) -> Kube:
-    return Kube(kube_api, namespace)
-
-
-class OperatorProcess:
-    """`smpo run` in its own process, logging to a file kept for a failing test's report."""
-
-    def __init__(self, kubeconfig: Path, namespace: str, emulator_url: str, log_dir: Path) -> None:
-        self.command = [
-            str(SMPO),
-            "run",
-            "--kubeconfig",
-            str(kubeconfig),
-            "--namespace",
-            namespace,
-            "--standalone",
-            "--metrics-port",
-            "0",
-            "--health-port",
-            "0",
-            "--region",
-            "us-east-1",
-            "--aws-tps",
-            "1000",
-            "--aws-burst",
-            "1000",
-            "--poll-min-seconds",
-            "0.5",
-            "--poll-max-seconds",
-            "2",
-            "--log-level",
-            "INFO",
-        ]
-        self.env = {**os.environ, **AWS_TEST_ENV, "AWS_ENDPOINT_URL_SAGEMAKER": emulator_url}
-        self.log_dir = log_dir
-        self.started = 0
-
-    def spawn(self) -> subprocess.Popen[bytes]:
-        self.started += 1
-        with (self.log_dir / f"operator-{self.started:02d}.log").open("wb") as log:
-            return subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
 
 @pytest.fixture
