@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -76,7 +78,22 @@ def classify_aws_error(exc: BaseException, operation: str) -> ReconcileError:
     raise exc
 
 
+# How a ValidationException says "not found": SageMaker for some lookups of missing executions
+# ("Pipeline execution ... does not exist"), moto server and LocalStack for every missing pipeline
+# or execution ("Could not find pipeline with PipelineName ..."). Any other ValidationException is
+# a real validation error.
+_VALIDATION_NOT_FOUND = re.compile(r"\bdoes not exist\b|^could not find\b", re.IGNORECASE)
+
+
 def _is_validation_not_found(code: str, message: str) -> bool:
-    # SageMaker answers some lookups of missing executions with ValidationException
-    # ("... does not exist") instead of ResourceNotFound.
-    return code == "ValidationException" and "does not exist" in message.lower()
+    return code == "ValidationException" and _VALIDATION_NOT_FOUND.search(message.strip()) is not None
+
+
+def is_unimplemented(exc: BaseException | None) -> bool:
+    """The endpoint does not implement the operation: LocalStack's HTTP 501, or moto server's bare
+    HTTP 500 page (no AWS error code: SageMaker itself always answers with one)."""
+    if not isinstance(exc, ClientError):
+        return False
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400))
+    code = error_code(exc) or ""
+    return status == 501 or code.startswith("NotImplemented") or (status == 500 and code.isdigit())

@@ -3,11 +3,15 @@ metrics, error classes); the IAM policy lists exactly these."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+from sagemaker_pipelines_operator.aws.errors import is_unimplemented
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
-from sagemaker_pipelines_operator.errors import NotFound
+from sagemaker_pipelines_operator.errors import NotFound, ReconcileError
+
+log = logging.getLogger(__name__)
 
 
 def describe_pipeline(api: SageMakerApi, name: str) -> dict[str, Any] | None:
@@ -49,8 +53,15 @@ def delete_tags(api: SageMakerApi, request: Mapping[str, Any]) -> None:
 
 
 def latest_version_id(api: SageMakerApi, name: str) -> int | None:
-    """The newest PipelineVersionId (DescribePipeline does not return it)."""
-    page = api.call("ListPipelineVersions", PipelineName=name, SortOrder="Descending", MaxResults=1)
+    """The newest PipelineVersionId (DescribePipeline does not return it); None where the endpoint
+    does not implement ListPipelineVersions (moto server, LocalStack): the version is only shown."""
+    try:
+        page = api.call("ListPipelineVersions", PipelineName=name, SortOrder="Descending", MaxResults=1)
+    except ReconcileError as exc:
+        if is_unimplemented(exc.__cause__):
+            log.info("ListPipelineVersions is not implemented by this endpoint; no version for %s", name)
+            return None
+        raise
     versions = page.get("PipelineVersionSummaries") or []
     return int(versions[0]["PipelineVersionId"]) if versions else None
 
