@@ -35,7 +35,7 @@ class OperatorSettings:
     bind_address: str = "0.0.0.0"
     """Address the metrics and health servers listen on."""
     peering: str | None = "sagemaker-pipelines-operator"
-    """kopf peering name for leader election between replicas; None runs standalone."""
+    """Leader election: name of kopf's peering object (created if missing; its CRD is in crds/)."""
     max_workers: int = 20
     """Most synchronous handlers running at once."""
     aws_tps: float = 10.0
@@ -95,7 +95,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         elif f.name == "peering":
             parser.add_argument(flag, default=raw if raw is not None else default, help=help_text)
             parser.add_argument(
-                "--standalone", action="store_true", help="run without peering (a single replica)"
+                "--standalone",
+                action="store_true",
+                help="run a single replica without peering (no kopf.dev CRD or object needed)",
             )
         else:
             kind = type(default) if default is not None else str

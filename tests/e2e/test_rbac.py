@@ -79,7 +79,7 @@ def test_cluster_scope_grants_exactly_what_the_operator_uses(
     install_chart: Callable[..., str], kubeconfig_path: Path, namespace: str
 ) -> None:
     name = fullname(install_chart())
-    peering = perms("clusterkopfpeerings.kopf.dev", "get", "list", "watch", "patch")
+    peering = perms("clusterkopfpeerings.kopf.dev", "get", "list", "watch", "patch", "create")
     expected = OWN_KINDS | CLUSTER_READS | peering
     assert granted_by_chart(kubeconfig_path, namespace, name, namespace) == expected
     assert granted_by_chart(kubeconfig_path, namespace, name, "default") == expected
@@ -89,7 +89,7 @@ def test_namespace_scope_grants_only_in_watched_namespaces(
     install_chart: Callable[..., str], kubeconfig_path: Path, namespace: str
 ) -> None:
     name = fullname(install_chart("--set", "installScope=Namespace"))
-    peering = perms("kopfpeerings.kopf.dev", "get", "list", "watch", "patch")
+    peering = perms("kopfpeerings.kopf.dev", "get", "list", "watch", "patch", "create")
     own_namespace = perms("namespaces", "get", names=namespace)
     granted = granted_by_chart(kubeconfig_path, namespace, name, namespace)
     assert granted == OWN_KINDS | peering | own_namespace | CLUSTER_READS

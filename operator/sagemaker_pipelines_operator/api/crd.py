@@ -164,3 +164,11 @@ def render_crds() -> dict[str, str]:
         body = yaml.safe_dump(crd_for(kind), sort_keys=False, width=100)
         files[f"{GROUP}_{kind.plural}.yaml"] = HEADER + body
     return files
+
+
+def crd_files() -> dict[str, str]:
+    """What `smpo crds` writes and crds/ holds: ours, and kopf's peering CRDs (`smpo run` peers by
+    default)."""
+    from sagemaker_pipelines_operator.api.peering import render_peering_crds
+
+    return {**render_crds(), **render_peering_crds()}

@@ -1,4 +1,5 @@
-"""`smpo crds`: write the CustomResourceDefinitions generated from the API models."""
+"""`smpo crds`: write the CustomResourceDefinitions generated from the API models, and kopf's peering
+CRDs that `smpo run` needs for its default leader election."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ from typing import Any
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "crds", help="generate the CRD YAML from the API models", description=__doc__
+        "crds",
+        help="generate the CRD YAML (ours from the API models, and kopf's peering CRDs)",
+        description=__doc__,
     )
     parser.add_argument("--out", type=Path, help="directory to write one file per kind (default: stdout)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from sagemaker_pipelines_operator.api.crd import render_crds
+    from sagemaker_pipelines_operator.api.crd import crd_files
 
-    files = render_crds()
+    files = crd_files()
     if args.out is None:
         sys.stdout.write("---\n".join(files.values()))
         return 0

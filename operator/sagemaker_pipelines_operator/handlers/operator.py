@@ -15,6 +15,7 @@ from kopf._cogs.structs.credentials import Vault
 
 from sagemaker_pipelines_operator import GROUP, __version__
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.preflight import check_cluster
 from sagemaker_pipelines_operator.metrics import BUILD_INFO
 from sagemaker_pipelines_operator.observability.server import start_servers
 from sagemaker_pipelines_operator.observability.server import stop as stop_servers
@@ -107,12 +108,15 @@ async def run_operator(
 ) -> None:
     """Serve metrics and probes and run kopf until `stop_flag` is set (or forever).
 
+    Raises PreflightError first when the cluster lacks a CRD or the peering object cannot be had.
     Readiness flips once kopf has started its watches (its ready flag); liveness fails when the
     kopf task ends or the watches fall silent (see observability.health.WatchClock).
     """
     ours = ctx.settings
     clock = ctx.clock
     assert clock is not None  # set by OperatorContext.__post_init__
+    # kopf would wait silently for a missing CRD or peering object: fail at once instead.
+    await asyncio.to_thread(check_cluster, ctx.api_client, ours)
     BUILD_INFO.info({"version": __version__})
     servers = await start_servers(ours, clock)
     started = asyncio.Event()
