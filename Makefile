@@ -85,7 +85,7 @@ test: venv tools lint
 bench: venv tools
 	$(BIN)/pytest tests/bench -m bench -s $(PYTEST_ARGS)
 
-demo: venv tools
+demo: venv controlplane
 	$(BIN)/smpo dev
 
 clean:
