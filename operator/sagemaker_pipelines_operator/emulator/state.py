@@ -74,6 +74,8 @@ class StepRun:
     failure_reason: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    # PropertyFileName -> the JSON document, when an outcome rule gives one (read by Std:JsonGet).
+    property_files: dict[str, Any] = field(default_factory=dict)
     callback_token: str | None = None
     reused_from: str | None = None
     # Bumped whenever a scheduled transition must no longer apply (stop, retry, callback).
