@@ -133,7 +133,7 @@ CONDITIONS = [
     ),
     ("equals-string", [{"Type": "Equals", "LeftValue": REGION, "RightValue": "eu"}], "Yes"),
     ("in", [{"Type": "In", "QueryValue": REGION, "Values": ["us", "eu"]}], "Yes"),
-    ("not-in", [{"Type": "Not", "Expression": {"Type": "In", "QueryValue": REGION, "Values": ["eu"]}}], "No"),
+    ("not-in", [{"Type": "Not", "Condition": {"Type": "In", "QueryValue": REGION, "Values": ["eu"]}}], "No"),
     (
         "or",
         [

@@ -136,7 +136,7 @@ class Evaluator:
     def holds(self, condition: Mapping[str, Any]) -> bool:
         kind = condition.get("Type")
         if kind == "Not":
-            return not self.holds(condition["Expression"])
+            return not self.holds(condition["Condition"])
         if kind == "Or":
             return any(self.holds(inner) for inner in condition["Conditions"])
         if kind == "In":
