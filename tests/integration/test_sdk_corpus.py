@@ -150,5 +150,36 @@ def test_sdk_retry_policy_covers_a_failed_first_attempt(
     assert wait(sagemaker_client, arn)["PipelineExecutionStatus"] == "Succeeded"
     assert steps(sagemaker_client, arn)["Train"]["AttemptCount"] == 3
     emulator.set_outcomes([{"pipeline": "CorpusTraining", "step": "Train", "fail": 3}])
-    arn = start(sagemaker_client, "CorpusTraining")
+    arn = start(sagemaker_client, "CorpusTraining", Epochs="11")  # other arguments: not from the cache
     assert wait(sagemaker_client, arn)["PipelineExecutionStatus"] == "Failed"
+
+
+def test_sdk_cache_config_reuses_a_succeeded_step_with_the_same_arguments(
+    corpus: dict[str, dict[str, Any]], sagemaker_client: Any, emulator: Any
+) -> None:
+    create(sagemaker_client, "CorpusTraining", corpus["CorpusTraining"])
+    first = start(sagemaker_client, "CorpusTraining")
+    wait(sagemaker_client, first)
+    second = start(sagemaker_client, "CorpusTraining")
+    assert wait(sagemaker_client, second)["PipelineExecutionStatus"] == "Succeeded"
+    cached = steps(sagemaker_client, second)["Train"]
+    assert cached["CacheHitResult"] == {"SourcePipelineExecutionArn": first}
+    assert cached["Metadata"] == steps(sagemaker_client, first)["Train"]["Metadata"]
+    other = start(sagemaker_client, "CorpusTraining", Epochs="20")  # other arguments: no hit
+    wait(sagemaker_client, other)
+    assert "CacheHitResult" not in steps(sagemaker_client, other)["Train"]
+
+
+def test_expired_or_disabled_cache_runs_the_step_again(
+    corpus: dict[str, dict[str, Any]], sagemaker_client: Any, emulator: Any
+) -> None:
+    definition = json.loads(json.dumps(corpus["CorpusTraining"]))
+    definition["Steps"][0]["CacheConfig"]["ExpireAfter"] = "PT0S"
+    create(sagemaker_client, "CacheExpired", definition)
+    definition["Steps"][0]["CacheConfig"] = {"Enabled": False, "ExpireAfter": "P30D"}
+    create(sagemaker_client, "CacheOff", definition)
+    for name in ("CacheExpired", "CacheOff"):
+        wait(sagemaker_client, start(sagemaker_client, name))
+        again = start(sagemaker_client, name)
+        wait(sagemaker_client, again)
+        assert "CacheHitResult" not in steps(sagemaker_client, again)["Train"], name

@@ -1,4 +1,5 @@
-"""Outcome rules by pipeline and step name: matching, merging, validation messages, JsonGet paths."""
+"""Outcome rules by pipeline and step name: matching, merging, validation messages, JsonGet paths;
+cache expiry durations."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from sagemaker_pipelines_operator.emulator.caching import expire_seconds
 from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, json_path_value
 from sagemaker_pipelines_operator.emulator.outcome_rules import (
     OutcomeRulesError,
@@ -115,3 +117,22 @@ def test_json_get_paths_that_do_not_resolve_say_so(path: str, message: str) -> N
     with pytest.raises(EvaluationError) as caught:
         json_path_value(DOCUMENT, path, "the file")
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("P30D", 30 * 86400.0),
+        ("PT1H30M", 5400.0),
+        ("P1W", 7 * 86400.0),
+        ("P1Y2M", (365 + 60) * 86400.0),
+        ("PT0.5S", 0.5),
+        ("PT0S", 0.0),
+        ("P", None),
+        ("30 days", None),
+        (None, None),
+    ],
+    ids=["days", "hours-minutes", "week", "years-months", "fraction", "zero", "empty", "prose", "absent"],
+)
+def test_cache_expiry_is_an_iso_8601_duration(text: object, seconds: float | None) -> None:
+    assert expire_seconds(text) == seconds

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator import outcomes
+from sagemaker_pipelines_operator.emulator import caching, outcomes
 from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
 from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, Evaluator
 from sagemaker_pipelines_operator.emulator.events import EventSink
@@ -128,10 +128,29 @@ class Engine:
         execution.progress[name] = "running"
         self.steps_started += 1
         self._set_step(execution, run, "Starting", now, previous=None)
+        run.cache_key = caching.cache_key(spec, execution, now)
+        hit = caching.cache_hit(spec, execution, run.cache_key, now) if run.cache_key else None
+        if hit is not None:
+            self._from_cache(execution, run, *hit)
+            return
         duration = outcomes.step_duration(spec, self.config(), self._rule(execution, name))
         self.scheduler.call_later(
             duration * _STARTING_SHARE, self._executing, execution, name, run.generation, duration
         )
+
+    def _from_cache(self, execution: Execution, run: StepRun, source: Execution, cached: StepRun) -> None:
+        """A cache hit: the step takes the source run's results and succeeds without running."""
+        run.cache_source = cached.cache_source or source.arn
+        run.outputs, run.property_files = dict(cached.outputs), dict(cached.property_files)
+        run.metadata = dict(cached.metadata)
+        config = self.config()
+        delay = config.step_seconds * config.quick_step_fraction
+        self.scheduler.call_later(delay, self._cache_done, execution, run.name, run.generation)
+
+    def _cache_done(self, execution: Execution, name: str, generation: int) -> None:
+        run = self._current(execution, name, generation)
+        if run is not None:
+            self._end_step(execution, run, "Succeeded", None)
 
     def _rule(self, execution: Execution, name: str) -> StepOutcome | None:
         return outcome_for(self.config().outcomes, execution.pipeline.name, name)

@@ -78,6 +78,9 @@ class StepRun:
     property_files: dict[str, Any] = field(default_factory=dict)
     callback_token: str | None = None
     reused_from: str | None = None
+    # Caching (caching.py): the resolved-arguments key, and the execution a cache hit came from.
+    cache_key: str | None = None
+    cache_source: str | None = None
     # Bumped whenever a scheduled transition must no longer apply (stop, retry, callback).
     generation: int = 0
 
