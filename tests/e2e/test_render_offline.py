@@ -129,7 +129,8 @@ def test_upload_sends_code_to_content_addressed_keys(tmp_path: Path, moto: str, 
     }
     first = render(tmp_path, "churn_with_code", "--upload", "-o", str(tmp_path / "a.yaml"), **credentials)
     assert first.returncode == 0, first.stderr
-    keys = sorted(o["Key"] for o in s3_client.list_objects_v2(Bucket="acme-ml-artifacts")["Contents"])
+    listed = s3_client.list_objects_v2(Bucket="acme-ml-artifacts")["Contents"]
+    keys = sorted((o["Key"] for o in listed), key=lambda key: key.rsplit("/", 1)[1])
     assert [key.rsplit("/", 1)[1] for key in keys] == ["prepare.py", "sourcedir.tar.gz"]
     assert all(key.startswith("ChurnWithCode/code/") for key in keys)
     body = s3_client.get_object(Bucket="acme-ml-artifacts", Key=keys[0])["Body"].read()
