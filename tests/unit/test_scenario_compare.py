@@ -85,6 +85,21 @@ def test_compare_names_each_broken_expectation(expect: dict[str, Any], messages:
     assert [m.message for m in mismatches] == messages
 
 
+def test_a_wrong_phase_shows_why_each_step_failed() -> None:
+    observed = Observed(
+        "Failed",
+        "Step failure: One or multiple steps failed.",
+        {
+            "Evaluate": StepResult("Succeeded"),
+            "Gate": StepResult("Failed", failure_reason="no value at path 'x'"),
+        },
+    )
+    assert [m.message for m in compare(Expectation(phase="Succeeded"), observed)] == [
+        "phase: expected Succeeded, got Failed (Step failure: One or multiple steps failed.)",
+        "  step 'Gate' failed: no value at path 'x'",
+    ]
+
+
 def test_no_failure_reason_is_said_plainly() -> None:
     mismatches = compare(Expectation(failure_message="x"), Observed("Succeeded"))
     assert mismatches[0].message == "failure message: expected it to contain 'x', got no failure reason"

@@ -60,6 +60,10 @@ def compare(expect: Expectation, observed: Observed) -> list[Mismatch]:
     if expect.phase is not None and expect.phase != observed.phase:
         reason = f" ({observed.failure_reason})" if observed.failure_reason else ""
         mismatches.append(Mismatch(f"phase: expected {expect.phase}, got {observed.phase}{reason}"))
+        # Why it ended so: the failed steps' own reasons (a JsonGet path, an emulated failure).
+        for step, result in observed.steps.items():
+            if result.status == "Failed" and result.failure_reason != observed.failure_reason:
+                mismatches.append(Mismatch(f"  step '{step}' failed: {result.failure_reason}", step))
     for step in expect.ran:
         if step not in observed.steps:
             why = _why_not(observed, step)
