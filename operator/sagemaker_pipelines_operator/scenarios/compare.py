@@ -56,40 +56,65 @@ def _why_not(observed: Observed, step: str) -> str:
 
 def compare(expect: Expectation, observed: Observed) -> list[Mismatch]:
     """Every expectation that `observed` breaks, in the order of the Expectation's fields."""
-    mismatches: list[Mismatch] = []
-    if expect.phase is not None and expect.phase != observed.phase:
-        reason = f" ({observed.failure_reason})" if observed.failure_reason else ""
-        mismatches.append(Mismatch(f"phase: expected {expect.phase}, got {observed.phase}{reason}"))
-        # Why it ended so: the failed steps' own reasons (a JsonGet path, an emulated failure).
-        for step, result in observed.steps.items():
-            if result.status == "Failed" and result.failure_reason != observed.failure_reason:
-                mismatches.append(Mismatch(f"  step '{step}' failed: {result.failure_reason}", step))
-    for step in expect.ran:
-        if step not in observed.steps:
-            why = _why_not(observed, step)
-            mismatches.append(Mismatch(f"step '{step}' should have run, but it did not run{why}", step))
+    return [
+        *_phase(expect, observed),
+        *_steps_run(expect, observed),
+        *_branches(expect, observed),
+        *_attempts(expect, observed),
+        *_failure_message(expect, observed),
+    ]
+
+
+def _phase(expect: Expectation, observed: Observed) -> list[Mismatch]:
+    if expect.phase is None or expect.phase == observed.phase:
+        return []
+    reason = f" ({observed.failure_reason})" if observed.failure_reason else ""
+    mismatches = [Mismatch(f"phase: expected {expect.phase}, got {observed.phase}{reason}")]
+    # Why it ended so: the failed steps' own reasons (a JsonGet path, an emulated failure).
+    for step, result in observed.steps.items():
+        if result.status == "Failed" and result.failure_reason != observed.failure_reason:
+            mismatches.append(Mismatch(f"  step '{step}' failed: {result.failure_reason}", step))
+    return mismatches
+
+
+def _steps_run(expect: Expectation, observed: Observed) -> list[Mismatch]:
+    mismatches = [
+        Mismatch(f"step '{step}' should have run, but it did not run{_why_not(observed, step)}", step)
+        for step in expect.ran
+        if step not in observed.steps
+    ]
     for step in expect.not_run:
         if step in observed.steps:
             how = _how_it_ran(observed.steps[step])
             mismatches.append(Mismatch(f"step '{step}' should not have run, but it ran ({how})", step))
+    return mismatches
+
+
+def _branches(expect: Expectation, observed: Observed) -> list[Mismatch]:
+    mismatches = []
     for step, wanted in expect.branches.items():
         if step not in observed.branches:
-            mismatches.append(
-                Mismatch(f"condition '{step}': expected {_branch(wanted)}, but it was not evaluated", step)
-            )
+            message = f"condition '{step}': expected {_branch(wanted)}, but it was not evaluated"
+            mismatches.append(Mismatch(message, step))
         elif observed.branches[step] != wanted:
             actual = _branch(observed.branches[step])
             mismatches.append(Mismatch(f"condition '{step}': expected {_branch(wanted)}, got {actual}", step))
+    return mismatches
+
+
+def _attempts(expect: Expectation, observed: Observed) -> list[Mismatch]:
+    mismatches = []
     for step, count in expect.attempts.items():
         result = observed.steps.get(step)
-        actual_count = result.attempts if result is not None else 0
-        if actual_count != count:
-            mismatches.append(
-                Mismatch(f"step '{step}': expected {count} attempt(s), got {actual_count}", step)
-            )
-    if expect.failure_message is not None and expect.failure_message not in (observed.failure_reason or ""):
-        got = repr(observed.failure_reason) if observed.failure_reason else "no failure reason"
-        mismatches.append(
-            Mismatch(f"failure message: expected it to contain {expect.failure_message!r}, got {got}")
-        )
+        actual = result.attempts if result is not None else 0
+        if actual != count:
+            mismatches.append(Mismatch(f"step '{step}': expected {count} attempt(s), got {actual}", step))
     return mismatches
+
+
+def _failure_message(expect: Expectation, observed: Observed) -> list[Mismatch]:
+    wanted = expect.failure_message
+    if wanted is None or wanted in (observed.failure_reason or ""):
+        return []
+    got = repr(observed.failure_reason) if observed.failure_reason else "no failure reason"
+    return [Mismatch(f"failure message: expected it to contain {wanted!r}, got {got}")]
