@@ -143,7 +143,13 @@ def test_valid_manifests_are_validated_and_diffed_into_the_job_summary(
     (tmp_path / "pipelines").mkdir()
     (tmp_path / "pipelines" / "churn.yaml").write_text(PIPELINE)
     runner, results = run_action(tmp_path, paths="pipelines", namespace="ml", region="us-east-1")
-    assert results == [("validate", 0), ("diff", 0), ("Fail on invalid manifests", None)]
+    assert results == [
+        ("validate", 0),
+        ("test", 0),
+        ("diff", 0),
+        ("Fail on invalid manifests", None),
+        ("Fail on failed scenarios", None),
+    ]
     assert runner.outputs["validate"] == {"valid": "true"}
     summary = runner.summary.read_text()
     assert summary.startswith("## smpo validate\n\n```\nvalid: 1 resource(s) in 1 file(s)")
@@ -156,7 +162,7 @@ def test_valid_manifests_are_validated_and_diffed_into_the_job_summary(
 def test_invalid_manifest_is_annotated_not_diffed_and_fails_the_job(tmp_path: Path) -> None:
     (tmp_path / "churn.yaml").write_text(PIPELINE.replace("Type: Training", "Type: Trainin"))
     runner, results = run_action(tmp_path, paths="churn.yaml")
-    assert results == [("validate", 0), ("diff", None), ("Fail on invalid manifests", 1)]
+    assert results == [("validate", 0), ("test", 0), ("diff", None), ("Fail on invalid manifests", 1)]
     assert runner.outputs["validate"] == {"valid": "false"}
     assert (
         "::error file=churn.yaml,line=10,title=smpo validate%3A Pipeline/churn::" in runner.logs["validate"]
@@ -185,10 +191,43 @@ def test_kustomize_output_is_checked_with_its_generated_configmap(tmp_path: Path
         "      - {group: sagemaker.pipelines.dev, kind: Pipeline, path: spec/definition/configMapRef/name}\n"
     )
     runner, results = run_action(tmp_path, paths="pipelines/churn.yaml", kustomize="pipelines", diff="false")
-    assert results == [("validate", 0), ("diff", None), ("Fail on invalid manifests", 1)]
+    assert results == [("validate", 0), ("test", 0), ("diff", None), ("Fail on invalid manifests", 1)]
     log = runner.logs["validate"]
     assert "::warning file=pipelines/churn.yaml" in log  # alone, the ConfigMap is not there
     # From stdin: the line of the generated ConfigMap's key in `kubectl kustomize` output.
     stdin_error = r"^::error line=\d+,title=smpo validate%3A Pipeline/churn::data\.definition\.json"
     assert re.search(stdin_error, log, re.MULTILINE)
     assert "step 'Train': no step named 'Prep'" in log
+
+
+SCENARIOS = """\
+pipeline: churn
+manifests: [..]
+scenarios:
+  - name: training works
+    expect: {phase: Succeeded, ran: [Train]}
+  - name: a failed training is caught
+    steps: {Train: {fail: true}}
+    expect: {phase: Succeeded}
+"""
+
+
+def test_failed_scenario_is_annotated_reported_in_junit_and_fails_the_job(tmp_path: Path) -> None:
+    (tmp_path / "pipelines" / "tests").mkdir(parents=True)
+    (tmp_path / "pipelines" / "churn.yaml").write_text(PIPELINE)
+    (tmp_path / "pipelines" / "tests" / "churn.test.yaml").write_text(SCENARIOS)
+    runner, results = run_action(tmp_path, paths="pipelines", diff="false")
+    assert results == [
+        ("validate", 0),
+        ("test", 0),
+        ("diff", None),
+        ("Fail on invalid manifests", None),
+        ("Fail on failed scenarios", 1),
+    ]
+    assert runner.outputs["test"]["passed"] == "false"
+    assert (
+        "::error file=pipelines/tests/churn.test.yaml,line=6,title=smpo test%3A a failed training is caught::"
+        "phase: expected Succeeded, got Failed" in runner.logs["test"]
+    )
+    assert "1 passed, 1 failed" in runner.summary.read_text()
+    assert 'failures="1"' in Path(runner.outputs["test"]["junit"]).read_text()

@@ -133,7 +133,7 @@ CONDITIONS = [
     ),
     ("equals-string", [{"Type": "Equals", "LeftValue": REGION, "RightValue": "eu"}], "Yes"),
     ("in", [{"Type": "In", "QueryValue": REGION, "Values": ["us", "eu"]}], "Yes"),
-    ("not-in", [{"Type": "Not", "Expression": {"Type": "In", "QueryValue": REGION, "Values": ["eu"]}}], "No"),
+    ("not-in", [{"Type": "Not", "Condition": {"Type": "In", "QueryValue": REGION, "Values": ["eu"]}}], "No"),
     (
         "or",
         [
@@ -192,8 +192,9 @@ def test_condition_that_cannot_be_evaluated_fails_its_step_with_the_reason(sagem
     arn = start(sagemaker_client, "unpublished")
     assert wait(sagemaker_client, arn)["PipelineExecutionStatus"] == "Failed"
     assert steps(sagemaker_client, arn)["Gate"]["FailureReason"] == (
-        "Std:JsonGet: no value at path 'metrics.f1' in property file 'R' of step 'Eval'; "
-        "publish one with 'emulator:out.metrics.f1=<value>' in the Description of step 'Eval'"
+        "Std:JsonGet: no value at path 'metrics.f1' in property file 'R' of step 'Eval'; give step 'Eval' "
+        "an outcome rule with propertyFiles or outputs, or put 'emulator:out.metrics.f1=<value>' in its "
+        "Description"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sagemaker_pipelines_operator.cli.emulator import build_config, run
@@ -33,3 +35,21 @@ def test_bad_config_is_reported_without_starting(capsys: pytest.CaptureFixture[s
     args = build_parser().parse_args(["emulator", "--config", '{"nope": 1}'])
     assert run(args) == 2
     assert "unknown config fields: nope" in capsys.readouterr().err
+
+
+def test_outcome_rules_side_file_becomes_the_start_configuration(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - {pipeline: fraud, step: Evaluate, outputs: {metrics.auc: 0.7}}\n")
+    config = build_config(build_parser().parse_args(["emulator", "--outcomes", str(rules)]))
+    assert config.to_json()["outcomes"] == [
+        {"pipeline": "fraud", "step": "Evaluate", "outputs": {"metrics.auc": 0.7}}
+    ]
+
+
+def test_bad_side_file_is_reported_without_starting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - {step: Evaluate, fail: maybe}\n")
+    assert run(build_parser().parse_args(["emulator", "--outcomes", str(rules)])) == 2
+    assert f"{rules}: rules[0].fail: Input should be a valid boolean" in capsys.readouterr().err

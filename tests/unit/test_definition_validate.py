@@ -185,6 +185,26 @@ MISTAKES: list[tuple[str, Mutation, str]] = [
         "an In condition needs Values, a non-empty list",
     ),
     (
+        "not-with-the-old-sdk-key",
+        lambda d: condition(d)["Conditions"].append(
+            {"Type": "Not", "Expression": {"Type": "Equals", "LeftValue": 1, "RightValue": 1}}
+        ),
+        "step 'CheckAccuracy': Arguments.Conditions[2].Expression: SageMaker does not accept "
+        "'Expression' in a Not condition; name the negated condition 'Condition'",
+    ),
+    (
+        "not-without-condition",
+        lambda d: condition(d)["Conditions"].append({"Type": "Not"}),
+        "step 'CheckAccuracy': Arguments.Conditions[2]: "
+        "a Not condition needs Condition, the condition to negate",
+    ),
+    (
+        "not-negating-a-bad-condition",
+        lambda d: condition(d)["Conditions"].append({"Type": "Not", "Condition": {"Type": "Equal"}}),
+        "step 'CheckAccuracy': Arguments.Conditions[2].Condition.Type: unknown condition type 'Equal' "
+        "(expected Equals, GreaterThan, GreaterThanOrEqualTo, LessThan, LessThanOrEqualTo, In, Not, Or)",
+    ),
+    (
         "ordering-a-boolean",
         lambda d: condition(d)["Conditions"][1].update(Type="GreaterThan"),
         "step 'CheckAccuracy': Arguments.Conditions[1]: GreaterThan cannot order a boolean; "

@@ -132,7 +132,7 @@ def test_namespace_flag_places_documents_without_one(
     assert f"{tmp_path}/run.yaml:6: error: PipelineRun/once: spec.parameters.Epochs" in out
 
 
-def test_directories_are_searched_recursively_skipping_hidden(
+def test_directories_are_searched_recursively_skipping_hidden_and_scenario_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "pipelines" / "train").mkdir(parents=True)
@@ -140,6 +140,8 @@ def test_directories_are_searched_recursively_skipping_hidden(
     (tmp_path / ".github").mkdir()
     (tmp_path / ".github" / "broken.yaml").write_text("not: [yaml")
     (tmp_path / "README.md").write_text("# not a manifest")
+    (tmp_path / "pipelines" / "train" / "tests").mkdir()
+    (tmp_path / "pipelines" / "train" / "tests" / "train.test.yaml").write_text("pipeline: train\n")
     code, out, _ = run(capsys, str(tmp_path))
     assert (code, out) == (0, "valid: 1 resource(s) in 1 file(s); 0 error(s), 0 warning(s), 0 notice(s)\n")
 

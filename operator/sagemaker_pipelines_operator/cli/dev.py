@@ -35,6 +35,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--crds", type=Path, default=Path("crds"), help="CRDs to install")
     parser.add_argument("--step-seconds", type=float, default=2.0, help="emulated duration of a step")
     parser.add_argument(
+        "--outcomes",
+        type=Path,
+        metavar="FILE",
+        help="emulator outcome rules by pipeline and step name for unmodified definitions (docs/emulator.md)",
+    )
+    parser.add_argument(
         "--metrics-port", type=int, default=18080, help="operator metrics port (0: any free port)"
     )
     parser.add_argument(
@@ -56,6 +62,14 @@ def run(args: argparse.Namespace) -> int:
         if not path.exists():
             print(f"smpo dev: {path} not found; run from the repository root or pass {what}", file=sys.stderr)
             return 2
+    if args.outcomes is not None:
+        from sagemaker_pipelines_operator.emulator.outcome_rules import OutcomeRulesError, load_rules_file
+
+        try:
+            load_rules_file(args.outcomes)
+        except OutcomeRulesError as exc:
+            print(f"smpo dev: --outcomes: {exc}", file=sys.stderr)
+            return 2
     out = sys.stdout
     stack = LocalStack(directory=args.dir.resolve())
     try:
@@ -65,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             say("starting a local control plane (kube-apiserver, etcd, controller manager)")
             stack.start_control_plane(args.crds.resolve())
         say("starting the SageMaker emulator")
-        stack.start_emulator(args.step_seconds)
+        stack.start_emulator(args.step_seconds, args.outcomes)
         demo = Demo(stack.kubeconfig or args.kubeconfig, args.namespace, stack.emulator_url)
         if args.kubeconfig:
             demo.apply([args.crds])

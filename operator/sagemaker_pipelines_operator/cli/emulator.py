@@ -9,9 +9,11 @@ import json
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from sagemaker_pipelines_operator.emulator.config import EmulatorConfig, apply_update
+from sagemaker_pipelines_operator.emulator.outcome_rules import load_rules_file, rules_json
 from sagemaker_pipelines_operator.emulator.runner import serve
 
 
@@ -37,6 +39,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--account-id", default="123456789012", help="account in ARNs (default: %(default)s)")
     parser.add_argument(
+        "--outcomes",
+        type=Path,
+        metavar="FILE",
+        help="step outcome rules by pipeline and step name, YAML or JSON (see docs/emulator.md)",
+    )
+    parser.add_argument(
         "--config",
         help="further settings as JSON, e.g. '{\"max_concurrent_executions\": 10}' (see /_emulator/config)",
     )
@@ -48,6 +56,8 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
     update.update(step_seconds=args.step_seconds, account_id=args.account_id)
     if args.events_file:
         update["events_path"] = args.events_file
+    if getattr(args, "outcomes", None) is not None:
+        update["outcomes"] = rules_json(load_rules_file(args.outcomes))
     return apply_update(EmulatorConfig(), update)
 
 

@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "sagemaker_pipelines_operator.cli.validate",
     "sagemaker_pipelines_operator.cli.diff",
     "sagemaker_pipelines_operator.cli.render",
+    "sagemaker_pipelines_operator.cli.test",
     "sagemaker_pipelines_operator.cli.dev",
 )
 

@@ -1,6 +1,7 @@
 """`smpo render MODULE:ATTR`: a SageMaker Python SDK Pipeline object -> a Pipeline manifest with the
-definition inline, checked by the same validator as the operator. No AWS call is made by smpo;
-the SDK needs a region (--region) and makes none either for pipelines that upload no code.
+definition inline, checked by the same validator as the operator. Offline: the SDK's own AWS calls
+(default bucket, STS, S3) are answered locally with what AWS would say (offline_aws.py); a pipeline
+that uploads local code is refused with the uploads listed, unless `--upload` lets them through.
 
 Exit status: 0 written, 1 the object or its definition is unusable (or the SDK is missing), 2 usage.
 """
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sagemaker_pipelines_operator.cli.offline_aws import OfflineAws, OfflineCallRefused, offline, role_account
 from sagemaker_pipelines_operator.cli.validate import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 SDK_MISSING = (
@@ -52,6 +54,18 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--region", help="region for the SDK session while building (sets AWS_DEFAULT_REGION if unset)"
     )
+    parser.add_argument(
+        "--account-id",
+        help="account the SDK is told it runs in, e.g. for its default bucket (default: the role's account)",
+    )
+    parser.add_argument(
+        "--upload",
+        action="store_true",
+        help=(
+            "let the SDK upload local code (ScriptProcessor code=, source_dir) to S3 with the AWS "
+            "credentials of the environment; keys are content hashes, so the definition is reproducible"
+        ),
+    )
     parser.set_defaults(func=run)
 
 
@@ -63,8 +77,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.region:
         os.environ.setdefault("AWS_DEFAULT_REGION", args.region)
+    account = args.account_id or role_account(args.role_arn)
+    if account is None:
+        print(
+            f"smpo render: --role-arn {args.role_arn!r} names no account; pass --account-id", file=sys.stderr
+        )
+        return EXIT_USAGE
+    aws = OfflineAws(account, allow_uploads=args.upload)
     try:
-        sdk_name, text = definition_from(module_ref, attr)
+        sdk_name, text = definition_from(module_ref, attr, aws)
+        _check_uploads(aws)
         manifest = build_manifest(
             text,
             sdk_name,
@@ -76,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     except RenderError as exc:
         print(f"smpo render: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    for upload in aws.uploads:
+        print(f"smpo render: uploaded {upload.uri}", file=sys.stderr)
     output = _as_yaml(manifest, args.target)
     if args.output:
         Path(args.output).write_text(output)
@@ -92,15 +116,26 @@ def _split_target(target: str) -> tuple[str, str]:
     return module_ref, attr
 
 
-def definition_from(module_ref: str, attr: str) -> tuple[str, str]:
-    """(SDK pipeline name, definition JSON) of `module_ref:attr`.
+def _check_uploads(aws: OfflineAws) -> None:
+    if aws.uploads and not aws.allow_uploads:
+        listed = "\n  ".join(upload.uri for upload in aws.uploads)
+        raise RenderError(
+            "the pipeline uploads local code, which an offline render cannot do:\n  "
+            f"{listed}\nRender with --upload where AWS credentials may write there (e.g. in CI on "
+            "merge), or point the steps at code already in S3 (code='s3://...', source_dir='s3://...')."
+        )
+
+
+def definition_from(module_ref: str, attr: str, aws: OfflineAws | None = None) -> tuple[str, str]:
+    """(SDK pipeline name, definition JSON) of `module_ref:attr`, with AWS answered by `aws`.
 
     The SDK prints its configuration notices on stdout, so stdout is sent to stderr while the
     user's code runs: the manifest may be going to stdout.
     """
     if importlib.util.find_spec("sagemaker") is None:
         raise RenderError(SDK_MISSING)
-    with contextlib.redirect_stdout(sys.stderr):
+    aws = aws or OfflineAws("123456789012")
+    with contextlib.redirect_stdout(sys.stderr), offline(aws):
         module = _import(module_ref)
         obj: Any = module
         for part in attr.split("."):
@@ -142,6 +177,8 @@ def _import(module_ref: str) -> Any:
         raise RenderError(f"cannot import {module_ref}: {exc}") from exc
     except RenderError:
         raise
+    except OfflineCallRefused as exc:
+        raise RenderError(f"importing {module_ref}: {exc}") from exc
     except Exception as exc:  # the user's module: any failure is reported, not a traceback
         raise _failed(f"importing {module_ref}", exc) from exc
 
@@ -151,6 +188,8 @@ def _call(function: Any, label: str) -> Any:
         return function()
     except RenderError:
         raise
+    except OfflineCallRefused as exc:
+        raise RenderError(f"{label}: {exc}") from exc
     except Exception as exc:
         raise _failed(label, exc) from exc
 

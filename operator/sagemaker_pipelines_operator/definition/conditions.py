@@ -70,12 +70,23 @@ class ConditionChecker:
         elif condition_type == "In":
             self.membership(condition, path)
         elif condition_type == "Not":
-            if "Expression" not in condition:
-                self.problem(path, "a Not condition needs Expression, the condition to negate")
-            else:
-                self.condition(condition["Expression"], f"{path}.Expression")
+            self.negation(condition, path)
         else:
             self.conditions(condition.get("Conditions"), f"{path}.Conditions")
+
+    def negation(self, condition: Mapping[str, Any], path: str) -> None:
+        # SageMaker names the negated condition `Condition` (what the SDK writes); `Expression`, the
+        # SDK's old spelling, is refused by CreatePipeline ("unknown property 'Expression'").
+        if "Expression" in condition:
+            self.problem(
+                f"{path}.Expression",
+                "SageMaker does not accept 'Expression' in a Not condition; "
+                "name the negated condition 'Condition'",
+            )
+        elif "Condition" not in condition:
+            self.problem(path, "a Not condition needs Condition, the condition to negate")
+        else:
+            self.condition(condition["Condition"], f"{path}.Condition")
 
     def operand(self, condition: Mapping[str, Any], key: str, path: str, label: str) -> bool:
         if key not in condition or condition[key] is None:

@@ -62,14 +62,14 @@ class LocalStack:
         self.owns_control_plane = True
         self.kubeconfig = info.kubeconfig
 
-    def start_emulator(self, step_seconds: float) -> None:
+    def start_emulator(self, step_seconds: float, outcomes: Path | None = None) -> None:
+        """The emulator; `outcomes` is a rules file deciding what the examples' steps do."""
         port = free_port()
         self.emulator_url = f"http://127.0.0.1:{port}"
-        self._spawn(
-            "emulator",
-            ["emulator", "--host", "127.0.0.1", "--port", str(port), "--step-seconds", str(step_seconds)],
-            env={},
-        )
+        argv = ["emulator", "--host", "127.0.0.1", "--port", str(port), "--step-seconds", str(step_seconds)]
+        if outcomes is not None:
+            argv += ["--outcomes", str(outcomes)]
+        self._spawn("emulator", argv, env={})
         self._wait_http(f"{self.emulator_url}/_emulator/counters", "emulator")
 
     def start_operator(self, namespace: str, metrics_port: int, health_port: int) -> None:
@@ -113,13 +113,18 @@ class LocalStack:
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        log = (self.directory / f"{name}.log").open("wb")
         command = [sys.executable, "-m", "sagemaker_pipelines_operator", *args]
         if shutil.which("setpriv"):
             command = ["setpriv", "--pdeathsig", "TERM", "--", *command]
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env}, start_new_session=True
-        )
+        # The child writes to its own copy of the descriptor; ours is closed once it has started.
+        with (self.directory / f"{name}.log").open("wb") as log:
+            process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **env},
+                start_new_session=True,
+            )
         self.processes.append(process)
 
     def _wait_http(self, url: str, what: str, timeout: float = 30.0) -> None:

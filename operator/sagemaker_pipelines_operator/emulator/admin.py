@@ -4,6 +4,10 @@ GET  /_emulator/health            {"ok": true}
 POST /_emulator/reset             forget all state, back to the start configuration
 GET  /_emulator/config            the current configuration
 POST /_emulator/config            merge a partial configuration (400 names a bad field)
+GET  /_emulator/outcomes          the outcome rules (outcome_rules.py) in force
+PUT  /_emulator/outcomes          replace them with the body's list of rules (400 names a bad field)
+POST /_emulator/outcomes          add the body's rules after the others (later rules win)
+DELETE /_emulator/outcomes        drop every rule
 GET  /_emulator/counters          calls and errors per operation, execution counts
 GET  /_emulator/calls?operation=X&limit=N   the most recent calls, oldest first
 """
@@ -14,6 +18,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from sagemaker_pipelines_operator.emulator.outcome_rules import parse_rules
 
 if TYPE_CHECKING:
     from sagemaker_pipelines_operator.emulator.service import Emulator
@@ -46,6 +52,22 @@ def add_admin_routes(app: web.Application, emulator: Emulator) -> None:
             return _json({"error": str(exc)}, status=400)
         return _json(config.to_json())
 
+    async def get_outcomes(_: web.Request) -> web.Response:
+        return _json(emulator.config.to_json()["outcomes"])
+
+    async def change_outcomes(request: web.Request) -> web.Response:
+        try:
+            rules = [] if request.method == "DELETE" else await request.json()
+            if not isinstance(rules, list):
+                raise ValueError("the body must be a JSON list of outcome rules")
+            if request.method == "POST":
+                parse_rules(rules, "outcomes")  # errors index the body, not the merged list
+                rules = emulator.config.to_json()["outcomes"] + rules
+            config = emulator.configure({"outcomes": rules})
+        except ValueError as exc:
+            return _json({"error": str(exc)}, status=400)
+        return _json(config.to_json()["outcomes"])
+
     async def counters(_: web.Request) -> web.Response:
         return _json(emulator.counters())
 
@@ -63,5 +85,8 @@ def add_admin_routes(app: web.Application, emulator: Emulator) -> None:
     app.router.add_post(f"{PREFIX}/reset", reset)
     app.router.add_get(f"{PREFIX}/config", get_config)
     app.router.add_post(f"{PREFIX}/config", set_config)
+    app.router.add_get(f"{PREFIX}/outcomes", get_outcomes)
+    for method in ("PUT", "POST", "DELETE"):
+        app.router.add_route(method, f"{PREFIX}/outcomes", change_outcomes)
     app.router.add_get(f"{PREFIX}/counters", counters)
     app.router.add_get(f"{PREFIX}/calls", calls)

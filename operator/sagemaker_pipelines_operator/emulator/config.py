@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from sagemaker_pipelines_operator.emulator.outcome_rules import OutcomeRule, parse_rules, rules_json
+
 FAULT_KINDS = ("http500", "http503", "drop")
 
 
@@ -45,12 +47,15 @@ class EmulatorConfig:
     events_path: str | None = None
     validate_responses: bool = False
     call_log_size: int = 10_000
+    # Step outcomes by pipeline and step name (outcome_rules.py), beside the definition's directives.
+    outcomes: tuple[OutcomeRule, ...] = ()
 
     def stop_delay(self) -> float:
         return self.stop_seconds if self.stop_seconds is not None else self.step_seconds / 2
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        plain = dataclasses.replace(self, outcomes=())
+        return dataclasses.asdict(plain) | {"outcomes": rules_json(self.outcomes)}
 
 
 def _number(value: object, key: str, *, minimum: float = 0.0) -> float:
@@ -123,6 +128,8 @@ def apply_update(config: EmulatorConfig, update: dict[str, Any]) -> EmulatorConf
             except re.error as exc:
                 raise ValueError(f"fail_step_pattern is not a regular expression: {exc}") from None
             changes[key] = str(value)
+        elif key == "outcomes":
+            changes[key] = parse_rules(value, key)
         elif key == "validate_responses":
             changes[key] = bool(value)
         else:

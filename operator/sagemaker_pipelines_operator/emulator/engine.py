@@ -7,10 +7,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator import outcomes
+from sagemaker_pipelines_operator.emulator import caching, outcomes
 from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
 from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, Evaluator
 from sagemaker_pipelines_operator.emulator.events import EventSink
+from sagemaker_pipelines_operator.emulator.outcome_rules import CallbackAnswer, StepOutcome, outcome_for
 from sagemaker_pipelines_operator.emulator.scheduler import Scheduler
 from sagemaker_pipelines_operator.emulator.state import RUNNING_STEP, Execution, StepRun, random_id
 
@@ -99,6 +100,18 @@ class Engine:
         run.metadata.setdefault("Callback", {})["OutputParameters"] = parameters
         self._end_step(execution, run, "Succeeded", None)
 
+    def _answer(self, execution: Execution, run: StepRun, generation: int, answer: CallbackAnswer) -> None:
+        """An outcome rule plays the outside world: the callback is answered unless already done."""
+        if execution.runs.get(run.name) is not run or run.generation != generation:
+            return
+        if run.status != "Executing" or run.callback_token is None:
+            return
+        if answer.failure_reason is not None:
+            self.callback_failed(execution, run.name, answer.failure_reason)
+        else:
+            outputs = {key: outcomes.format_output(value) for key, value in answer.outputs.items()}
+            self.callback_succeeded(execution, run.name, outputs)
+
     def callback_failed(self, execution: Execution, step: str, reason: str) -> None:
         self._end_step(execution, execution.runs[step], "Failed", reason)
 
@@ -115,10 +128,32 @@ class Engine:
         execution.progress[name] = "running"
         self.steps_started += 1
         self._set_step(execution, run, "Starting", now, previous=None)
-        duration = outcomes.step_duration(spec, self.config())
+        run.cache_key = caching.cache_key(spec, execution, now)
+        hit = caching.cache_hit(spec, execution, run.cache_key, now) if run.cache_key else None
+        if hit is not None:
+            self._from_cache(execution, run, *hit)
+            return
+        duration = outcomes.step_duration(spec, self.config(), self._rule(execution, name))
         self.scheduler.call_later(
             duration * _STARTING_SHARE, self._executing, execution, name, run.generation, duration
         )
+
+    def _from_cache(self, execution: Execution, run: StepRun, source: Execution, cached: StepRun) -> None:
+        """A cache hit: the step takes the source run's results and succeeds without running."""
+        run.cache_source = cached.cache_source or source.arn
+        run.outputs, run.property_files = dict(cached.outputs), dict(cached.property_files)
+        run.metadata = dict(cached.metadata)
+        config = self.config()
+        delay = config.step_seconds * config.quick_step_fraction
+        self.scheduler.call_later(delay, self._cache_done, execution, run.name, run.generation)
+
+    def _cache_done(self, execution: Execution, name: str, generation: int) -> None:
+        run = self._current(execution, name, generation)
+        if run is not None:
+            self._end_step(execution, run, "Succeeded", None)
+
+    def _rule(self, execution: Execution, name: str) -> StepOutcome | None:
+        return outcome_for(self.config().outcomes, execution.pipeline.name, name)
 
     def _current(self, execution: Execution, name: str, generation: int) -> StepRun | None:
         run = execution.runs.get(name)
@@ -134,8 +169,9 @@ class Engine:
         _, _, _, region, account, _ = execution.arn.split(":", 5)
         run.metadata = outcomes.step_metadata(spec, execution, region, account)
         self._set_step(execution, run, "Executing", time.time())
+        rule = self._rule(execution, name)
         if spec.type == "Callback":
-            reason = outcomes.failure_reason(spec, execution, run.attempt, self.config())
+            reason = outcomes.failure_reason(spec, execution, run.attempt, self.config(), rule)
             if reason is not None:
                 self._end_step(execution, run, "Failed", reason)
                 return
@@ -147,6 +183,15 @@ class Engine:
             if isinstance(queue, str):
                 run.metadata["Callback"]["SqsQueueUrl"] = queue
             self.callbacks[run.callback_token] = (execution, name)
+            if rule is not None and rule.callback is not None:
+                self.scheduler.call_later(
+                    duration * (1 - _STARTING_SHARE),
+                    self._answer,
+                    execution,
+                    run,
+                    run.generation,
+                    rule.callback,
+                )
             return
         remaining = duration * (1 - _STARTING_SHARE)
         self.scheduler.call_later(remaining, self._complete, execution, name, generation)
@@ -156,6 +201,7 @@ class Engine:
         if run is None:
             return
         spec = execution.plan.steps[name]
+        rule = self._rule(execution, name)
         evaluator = Evaluator(execution, time.time())
         try:
             if spec.type == "Condition":
@@ -164,12 +210,13 @@ class Engine:
             if spec.type == "Fail":
                 self._fail_step(execution, run, evaluator)
                 return
-            reason = outcomes.failure_reason(spec, execution, run.attempt, self.config())
+            reason = outcomes.failure_reason(spec, execution, run.attempt, self.config(), rule)
             if reason is not None and outcomes.retried_by_policy(spec, run.attempt):
                 self._retry_step(execution, run)
                 return
             if reason is None:
-                run.outputs = outcomes.published_outputs(spec, execution)
+                run.outputs = outcomes.published_outputs(spec, execution, rule)
+                run.property_files = dict(rule.property_files) if rule is not None else {}
                 if spec.type == "Lambda" and run.outputs:
                     outputs = [
                         {"Name": key, "Value": outcomes.format_output(v)} for key, v in run.outputs.items()
@@ -183,7 +230,8 @@ class Engine:
         """A RetryPolicy of the step covers the failure: run it again, one attempt later."""
         run.attempt += 1
         run.generation += 1
-        duration = outcomes.step_duration(execution.plan.steps[run.name], self.config())
+        rule = self._rule(execution, run.name)
+        duration = outcomes.step_duration(execution.plan.steps[run.name], self.config(), rule)
         # The policy's IntervalSeconds is compressed to half a step so tests stay fast.
         self.scheduler.call_later(duration * 1.5, self._complete, execution, run.name, run.generation)
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sagemaker_pipelines_operator.emulator.state import Execution
 
 _OUTPUT_PARAMETER = re.compile(r"^\.OutputParameters\[['\"](.+?)['\"]\]$")
+_PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]|\[['\"]([^'\"]*)['\"]\]")
 _ORDER = {
     "GreaterThan": lambda a, b: a > b,
     "GreaterThanOrEqualTo": lambda a, b: a >= b,
@@ -122,18 +123,20 @@ class Evaluator:
                 raise EvaluationError(f"Std:JsonGet: cannot tell which step wrote S3Uri for path '{path}'")
             step, source = steps[0], f"the JSON written by step '{steps[0]}'"
             self.value(argument.get("S3Uri"))
-        outputs = self.execution.runs[step].outputs
-        if path not in outputs:
+        run = self.execution.runs[step]
+        if isinstance(handle, _PropertyFile) and handle.name in run.property_files:
+            return json_path_value(run.property_files[handle.name], path, source)
+        if path not in run.outputs:
             raise EvaluationError(
-                f"Std:JsonGet: no value at path '{path}' in {source}; "
-                f"publish one with 'emulator:out.{path}=<value>' in the Description of step '{step}'"
+                f"Std:JsonGet: no value at path '{path}' in {source}; give step '{step}' an outcome "
+                f"rule with propertyFiles or outputs, or put 'emulator:out.{path}=<value>' in its Description"
             )
-        return outputs[path]
+        return run.outputs[path]
 
     def holds(self, condition: Mapping[str, Any]) -> bool:
         kind = condition.get("Type")
         if kind == "Not":
-            return not self.holds(condition["Expression"])
+            return not self.holds(condition["Condition"])
         if kind == "Or":
             return any(self.holds(inner) for inner in condition["Conditions"])
         if kind == "In":
@@ -150,6 +153,27 @@ class Evaluator:
     def outcome(self, conditions: list[Mapping[str, Any]]) -> bool:
         """A Condition step holds when every one of its conditions holds."""
         return all(self.holds(condition) for condition in conditions)
+
+
+def json_path_value(document: object, path: str, source: str) -> Any:
+    """The value at a JsonGet Path (`metrics.auc.value`, `$.a[0]['b']`) in a JSON document."""
+    rest, value = path.strip().removeprefix("$"), document
+    while rest:
+        match = _PATH_PART.match(rest)
+        if match is None:
+            raise EvaluationError(f"Std:JsonGet: cannot read path '{path}' at '{rest}'")
+        key, index, quoted = match.groups()
+        rest = rest[match.end() :]
+        name = key if key is not None else quoted
+        if name is not None and isinstance(value, Mapping) and name in value:
+            value = value[name]
+        elif index is not None and isinstance(value, list) and int(index) < len(value):
+            value = value[int(index)]
+        else:
+            raise EvaluationError(f"Std:JsonGet: no value at path '{path}' in {source}")
+    if isinstance(value, (Mapping, list)) or value is None:
+        raise EvaluationError(f"Std:JsonGet: path '{path}' in {source} is not a number, string or boolean")
+    return value
 
 
 def _equal(left: object, right: object) -> bool:

@@ -7,7 +7,8 @@ Metadata (job ARNs) it shows. Outcomes come from the definition itself (see docs
   path such as `FinalMetricDataList['auc'].Value`, or a Lambda output name); `$Param` takes the
   value of an execution parameter;
 - execution parameter `EmulatorFailSteps` = "StepA,StepB:1" fails those steps (all / first N attempts);
-- a step whose name matches the config's `fail_step_pattern` fails.
+- a step whose name matches the config's `fail_step_pattern` fails;
+- outcome rules by pipeline and step name (outcome_rules.py), which override the directives.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sagemaker_pipelines_operator.emulator.state import random_id
 
 if TYPE_CHECKING:
     from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
+    from sagemaker_pipelines_operator.emulator.outcome_rules import StepOutcome
     from sagemaker_pipelines_operator.emulator.plan import StepSpec
     from sagemaker_pipelines_operator.emulator.state import Execution
 
@@ -82,7 +84,9 @@ def parse_directives(description: object) -> Directives:
     return Directives(fail, seconds, tuple(outputs))
 
 
-def step_duration(spec: StepSpec, config: EmulatorConfig) -> float:
+def step_duration(spec: StepSpec, config: EmulatorConfig, rule: StepOutcome | None = None) -> float:
+    if rule is not None and rule.seconds is not None:
+        return rule.seconds
     if spec.directives.seconds is not None:
         return spec.directives.seconds
     if spec.type in config.step_seconds_by_type:
@@ -92,8 +96,21 @@ def step_duration(spec: StepSpec, config: EmulatorConfig) -> float:
     return config.step_seconds
 
 
-def failure_reason(spec: StepSpec, execution: Execution, attempt: int, config: EmulatorConfig) -> str | None:
+def failure_reason(
+    spec: StepSpec,
+    execution: Execution,
+    attempt: int,
+    config: EmulatorConfig,
+    rule: StepOutcome | None = None,
+) -> str | None:
     """Why this attempt of a working step fails under the emulator's rules, or None."""
+    ruled = rule.failed_attempts() if rule is not None else None
+    if rule is not None and ruled is not None:
+        if ruled == 0 or 0 < ruled < attempt:
+            return None
+        return rule.failure_message or (
+            f"Emulated failure: an outcome rule fails step '{spec.name}' (attempt {attempt})"
+        )
     fail = spec.directives.fail_attempts
     if fail is not None and (fail < 0 or attempt <= fail):
         return (
@@ -129,7 +146,16 @@ def typed_parameter(execution: Execution, name: str) -> str | int | float | bool
     return parse_value(declared.get(name, "String"), execution.parameters[name])
 
 
-def published_outputs(spec: StepSpec, execution: Execution) -> dict[str, Any]:
+def published_outputs(
+    spec: StepSpec, execution: Execution, rule: StepOutcome | None = None
+) -> dict[str, Any]:
+    outputs = _directive_outputs(spec, execution)
+    if rule is not None:
+        outputs |= rule.outputs
+    return outputs
+
+
+def _directive_outputs(spec: StepSpec, execution: Execution) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     for key, raw in spec.directives.outputs:
         if raw.startswith("$"):

@@ -63,6 +63,15 @@ class AdminClient:
         result: dict[str, Any] = self._call("GET", "config")
         return result
 
+    def outcomes(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "outcomes")
+        return result
+
+    def set_outcomes(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Replace the outcome rules (outcome_rules.py); POST /_emulator/outcomes adds instead."""
+        result: list[dict[str, Any]] = self._call("PUT", "outcomes", rules)
+        return result
+
     def counters(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "counters")
         return result

@@ -74,8 +74,13 @@ class StepRun:
     failure_reason: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    # PropertyFileName -> the JSON document, when an outcome rule gives one (read by Std:JsonGet).
+    property_files: dict[str, Any] = field(default_factory=dict)
     callback_token: str | None = None
     reused_from: str | None = None
+    # Caching (caching.py): the resolved-arguments key, and the execution a cache hit came from.
+    cache_key: str | None = None
+    cache_source: str | None = None
     # Bumped whenever a scheduled transition must no longer apply (stop, retry, callback).
     generation: int = 0
 

@@ -19,6 +19,8 @@ from sagemaker_pipelines_operator.validation.findings import Finding, Severity
 
 STDIN = "-"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+# `smpo test` scenario files (docs/testing-pipelines.md) live among manifests but are not ones.
+SCENARIO_SUFFIXES = (".test.yaml", ".test.yml")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -214,6 +216,8 @@ def _manifest_files(directory: Path) -> Iterator[Path]:
         relative = path.relative_to(directory).parts
         if any(part.startswith(".") for part in relative):
             continue  # .git, .github and editor files are not manifests
+        if path.name.lower().endswith(SCENARIO_SUFFIXES):
+            continue
         if path.is_file() and path.suffix.lower() in MANIFEST_SUFFIXES:
             yield path
 

@@ -32,6 +32,7 @@ def _step_summary(execution: Execution, run: StepRun) -> dict[str, Any]:
             "FailureReason": run.failure_reason,
             "Metadata": run.metadata,
             "AttemptCount": run.attempt,
+            "CacheHitResult": {"SourcePipelineExecutionArn": run.cache_source} if run.cache_source else None,
             "SelectiveExecutionResult": {"SourcePipelineExecutionArn": run.reused_from}
             if run.reused_from
             else None,

@@ -1,0 +1,1 @@
+"""`smpo test`: scenario files run against an in-process emulator."""
