@@ -43,12 +43,13 @@ if "$engine" image exists "$ref"; then
   exit 0
 fi
 if [ ! -s "$tarball" ]; then
-  rm -f "$tarball.tmp"
+  partial="$cache/base-$key.partial.tar"
+  rm -rf "$partial"
   mkdir -p "$cache"
   echo "base: mmdebstrap $suite ($packages) from ${sources[*]} (first run only)" >&2
   start=$(date +%s)
-  mmdebstrap --quiet "${options[@]}" "$suite" "$tarball.tmp" "${sources[@]}" >&2
-  mv "$tarball.tmp" "$tarball"
+  mmdebstrap --quiet --format=tar "${options[@]}" "$suite" "$partial" "${sources[@]}" >&2
+  mv "$partial" "$tarball"
   echo "base: built in $(( $(date +%s) - start ))s: $tarball" >&2
 fi
 "$engine" import --quiet \
