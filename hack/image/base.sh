@@ -5,10 +5,10 @@
 #
 #   hack/image/base.sh
 #
-# <key> hashes this script (its package list and options), the host's Debian release and its apt
-# sources. The tarball is cached as $SMPO_CACHE/image/base-<key>.tar, so a repeat run, or a run
-# after `podman system reset`, costs a few seconds; changed inputs build a new one (delete old
-# tarballs by hand).
+# <key> hashes what decides the base's content: the Debian release, the mmdebstrap options
+# (package list included), the image settings and the host's apt sources. The tarball is cached
+# as $SMPO_CACHE/image/base-<key>.tar, so a repeat run, or a run after `podman system reset`,
+# costs a few seconds; changed inputs build a new one (delete old tarballs by hand).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -33,7 +33,12 @@ for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/source
   [ -s "$file" ] && sources+=("$file")
 done
 [ ${#sources[@]} -gt 0 ] || { echo "base: no apt sources in /etc/apt" >&2; exit 1; }
-key=$(cat "${BASH_SOURCE[0]}" "${sources[@]}" <(echo "$suite") | sha256sum | cut -c1-16)
+changes=(
+  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+  'ENV LANG=C.UTF-8'
+  'CMD ["python3"]'
+)
+key=$(printf '%s\n' "$suite" "${options[@]}" "${changes[@]}" | cat - "${sources[@]}" | sha256sum | cut -c1-16)
 ref="localhost/smpo-base:$key"
 tarball="$cache/base-$key.tar"
 engine="$here/engine.sh"
@@ -43,18 +48,18 @@ if "$engine" image exists "$ref"; then
   exit 0
 fi
 if [ ! -s "$tarball" ]; then
-  partial="$cache/base-$key.partial.tar"
-  rm -rf "$partial"
   mkdir -p "$cache"
+  # A private directory: concurrent first runs each build their own and the last mv wins.
+  work=$(mktemp -d "$cache/.base.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  partial="$work/base.tar"  # mmdebstrap picks the tarball format from the .tar name
   echo "base: mmdebstrap $suite ($packages) from ${sources[*]} (first run only)" >&2
   start=$(date +%s)
   mmdebstrap --quiet --format=tar "${options[@]}" "$suite" "$partial" "${sources[@]}" >&2
   mv "$partial" "$tarball"
   echo "base: built in $(( $(date +%s) - start ))s: $tarball" >&2
 fi
-"$engine" import --quiet \
-  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  --change 'ENV LANG=C.UTF-8' \
-  --change 'CMD ["python3"]' \
-  "$tarball" "$ref" >/dev/null
+import_args=()
+for change in "${changes[@]}"; do import_args+=(--change "$change"); done
+"$engine" import --quiet "${import_args[@]}" "$tarball" "$ref" >/dev/null
 echo "$ref"

@@ -6,7 +6,8 @@
 #
 #   hack/image/build.sh     # timings and size on stderr, the image reference on stdout
 #
-# IMAGE overrides the repository (default: the chart's image.repository).
+# IMAGE overrides the repository (default: the chart's image.repository). SMPO_IMAGE_IIDFILE, when
+# set, receives the built image's id, which (unlike the tag) no concurrent build can move.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,6 +20,7 @@ ref="$repository:$version"
 ca_bundle=/etc/ssl/certs/ca-certificates.crt
 
 args=(build --tag "$ref" --build-arg "VERSION=$version" --file "$root/Dockerfile")
+[ -n "${SMPO_IMAGE_IIDFILE:-}" ] && args+=(--iidfile "$SMPO_IMAGE_IIDFILE")
 start=$(date +%s)
 if [ "$("$engine" --name)" = podman ]; then
   "$engine" --version >/dev/null  # installs podman and runc first when missing

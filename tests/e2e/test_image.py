@@ -22,7 +22,15 @@ from kubernetes import client
 from sagemaker_pipelines_operator import __version__
 from sagemaker_pipelines_operator.controlplane import ClusterInfo
 from tests.fixtures.chart import fullname
-from tests.fixtures.image import IMAGE_DIR, Container, engine, engine_name, pod_run_args, write_token_dir
+from tests.fixtures.image import (
+    IMAGE_DIR,
+    BuiltImage,
+    Container,
+    engine,
+    engine_name,
+    pod_run_args,
+    write_token_dir,
+)
 from tests.fixtures.kube import service_account_token
 from tests.fixtures.operator import AWS_TEST_ENV
 from tests.fixtures.prometheus import free_port
@@ -150,16 +158,16 @@ def chart_pod(
 
 
 def test_image_runs_a_pipeline_as_the_chart_deploys_it(
-    operator_image: str,
+    operator_image: BuiltImage,
     chart_pod: ChartPod,
     run_container: Callable[..., Container],
     kube_api: client.ApiClient,
     namespace: str,
 ) -> None:
     image, options, args, urls = chart_pod.image, chart_pod.options, chart_pod.args, chart_pod.urls
-    assert image == operator_image, "the chart's default image is not the one `make image` builds"
+    assert image == operator_image.ref, "the chart's default image is not the one `make image` builds"
     assert {"--read-only", "--cap-drop=ALL"} <= set(options) and "65532:65532" in options
-    container = run_container(f"smpo-{namespace}", image, options, args)
+    container = run_container(f"smpo-{namespace}", operator_image.id, options, args)
 
     wait_for(
         lambda: get_inside(container, urls["readinessProbe"])[0] == 200 or not container.running(),
@@ -203,8 +211,9 @@ def test_image_runs_a_pipeline_as_the_chart_deploys_it(
 
 
 def test_image_ships_smpo_for_a_non_root_user_with_only_the_aws_services_it_calls(
-    operator_image: str,
+    operator_image: BuiltImage,
 ) -> None:
+    image = operator_image.id
     services = sorted(slim_module().BOTOCORE_SERVICES)
     check = (
         "import os, botocore.session, sagemaker_pipelines_operator as smpo\n"
@@ -214,13 +223,11 @@ def test_image_ships_smpo_for_a_non_root_user_with_only_the_aws_services_it_call
         "print(os.getuid(), os.getgid(), smpo.__version__, sorted(s.get_available_services()))"
     )
     base = ["run", "--rm", "--read-only", "--cap-drop=ALL", "--network", "none"]
-    inside = (
-        engine(*base, "--entrypoint", "python", operator_image, "-c", check).stdout.strip().split(maxsplit=3)
-    )
+    inside = engine(*base, "--entrypoint", "python", image, "-c", check).stdout.strip().split(maxsplit=3)
     assert inside == ["65532", "65532", __version__, repr(services)]
-    version = engine(*base, "--entrypoint", "smpo", operator_image, "--version").stdout.strip()
+    version = engine(*base, "--entrypoint", "smpo", image, "--version").stdout.strip()
     assert version == f"smpo {__version__}"
-    crds = engine(*base, "--entrypoint", "smpo", operator_image, "crds").stdout
+    crds = engine(*base, "--entrypoint", "smpo", image, "crds").stdout
     assert "name: pipelineruns.sagemaker.pipelines.dev" in crds
-    help_text = engine(*base, operator_image, "--help").stdout
+    help_text = engine(*base, image, "--help").stdout
     assert "--namespace" in help_text and "SMPO_REGION" in help_text
