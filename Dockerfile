@@ -1,19 +1,23 @@
 # syntax=docker/dockerfile:1
 # The operator image: `smpo run` on slim Python, as a non-root user, writing nothing outside /tmp
-# (so the pod runs with a read-only root filesystem). tests/e2e/test_image_recipe.py performs the
-# same wheel build and install into a fresh venv, since no Docker engine runs in CI.
+# (so the pod runs with a read-only root filesystem). Build it with `make image`
+# (hack/image/build.sh: Docker where a daemon runs, else podman on a local Debian base);
+# tests/e2e/test_image.py builds it that way and runs it against the local control plane.
 #
 # Pin the base by digest for reproducible builds:
 #   docker build --build-arg PYTHON_IMAGE=python:3.12-slim-bookworm@sha256:<digest> .
 ARG PYTHON_IMAGE=python:3.12-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY operator ./operator
 # The project's wheel plus a wheel of every dependency: the runtime stage installs offline.
-RUN python -m pip wheel --wheel-dir /wheels .
+# Only this distribution is built (not the repository's tests or tools). pip's cache lives in a
+# build cache mount, so a rebuild after a code change reuses what the index lets pip cache.
+RUN --mount=type=cache,target=/root/.cache/pip \
+    python -m pip wheel --wheel-dir /wheels .
 
 FROM ${PYTHON_IMAGE}
 ARG VERSION=0.1.0
@@ -28,9 +32,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp \
     PATH=/opt/smpo/bin:$PATH
 # Bytecode is compiled at install time, so the read-only image never needs to write .pyc files.
+# hack/image/slim.py drops botocore data of services the operator never calls and the unused
+# asyncio Kubernetes client, then checks what is left loads; pip leaves the venv last.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    --mount=type=bind,source=hack/image/slim.py,target=/slim.py \
     python -m venv /opt/smpo \
  && /opt/smpo/bin/python -m pip install --no-index --find-links=/wheels --no-cache-dir sagemaker-pipelines-operator \
+ && /opt/smpo/bin/python /slim.py \
+ && /opt/smpo/bin/python -m pip uninstall --yes --quiet pip setuptools \
  && /opt/smpo/bin/smpo --version
 # 65532: the conventional "nonroot" UID; the chart's securityContext uses the same.
 USER 65532:65532

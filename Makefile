@@ -13,13 +13,14 @@ export PATH := $(SMPO_BIN_DIR):$(PATH)
 export PIP_CACHE_DIR ?= $(SMPO_CACHE)/pip
 PYTEST_ARGS ?=
 
-.PHONY: help venv tools controlplane packaging-tools prometheus monitoring chart lint typecheck crds test test-unit test-integration test-e2e bench demo clean
+.PHONY: help venv tools controlplane packaging-tools prometheus monitoring chart lint typecheck crds test test-unit test-integration test-e2e bench demo image clean
 
 help:
 	@echo "make demo   - local control plane + SageMaker emulator + operator + examples, live"
 	@echo "make test   - lint, type check, unit, integration and end-to-end tests"
 	@echo "make lint   - ruff, mypy and the import-layer contract only"
 	@echo "make bench  - benchmarks that print figures"
+	@echo "make image  - the operator image (Docker, else podman)"
 
 # The venv is rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -87,6 +88,11 @@ bench: venv tools
 
 demo: venv controlplane
 	$(BIN)/smpo dev
+
+# The operator image, tagged with the package version: Docker where a daemon runs, else podman on a
+# local Debian base (installed and built on first use; hack/image/README.md).
+image:
+	@hack/image/build.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -16,4 +16,6 @@ pytest_plugins = [
     "tests.fixtures.moto_server",
     # Observability: promtool, prometheus_binary, start_prometheus, serve_observability.
     "tests.fixtures.prometheus",
+    # The operator image (hack/image/build.sh) and containers of it: operator_image, run_container.
+    "tests.fixtures.image",
 ]
