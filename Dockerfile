@@ -11,7 +11,8 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
-COPY operator ./operator
+# Only the operator's package: the emulator (operator/sagemaker_pipelines_emulator) is a dev tool.
+COPY operator/sagemaker_pipelines_operator ./operator/sagemaker_pipelines_operator
 # The project's wheel plus a wheel of every dependency: the runtime stage installs offline.
 RUN python -m pip wheel --wheel-dir /wheels .
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from sagemaker_pipelines_operator.emulator.service import Emulator
+    from sagemaker_pipelines_emulator.service import Emulator
 
 PREFIX = "/_emulator"
 

@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator import outcomes
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
-from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, Evaluator
-from sagemaker_pipelines_operator.emulator.events import EventSink
-from sagemaker_pipelines_operator.emulator.scheduler import Scheduler
-from sagemaker_pipelines_operator.emulator.state import RUNNING_STEP, Execution, StepRun, random_id
+from sagemaker_pipelines_emulator import outcomes
+from sagemaker_pipelines_emulator.config import EmulatorConfig
+from sagemaker_pipelines_emulator.evaluation import EvaluationError, Evaluator
+from sagemaker_pipelines_emulator.events import EventSink
+from sagemaker_pipelines_emulator.scheduler import Scheduler
+from sagemaker_pipelines_emulator.state import RUNNING_STEP, Execution, StepRun, random_id
 
 STEP_FAILURE = "Step failure: One or multiple steps failed."
 # Share of a step's duration spent in Starting before it shows Executing.

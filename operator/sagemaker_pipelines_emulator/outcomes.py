@@ -17,13 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sagemaker_pipelines_emulator.state import random_id
 from sagemaker_pipelines_operator.definition.parameters import format_value, parse_value
-from sagemaker_pipelines_operator.emulator.state import random_id
 
 if TYPE_CHECKING:
-    from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
-    from sagemaker_pipelines_operator.emulator.plan import StepSpec
-    from sagemaker_pipelines_operator.emulator.state import Execution
+    from sagemaker_pipelines_emulator.config import EmulatorConfig
+    from sagemaker_pipelines_emulator.plan import StepSpec
+    from sagemaker_pipelines_emulator.state import Execution
 
 FAIL_STEPS_PARAMETER = "EmulatorFailSteps"
 EMULATED_EXCEPTION = "SageMaker.JOB_INTERNAL_ERROR"

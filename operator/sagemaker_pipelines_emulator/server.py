@@ -10,12 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
-from sagemaker_pipelines_operator.emulator import errors, protocol
-from sagemaker_pipelines_operator.emulator.admin import add_admin_routes
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
-from sagemaker_pipelines_operator.emulator.operations import OPERATIONS
-from sagemaker_pipelines_operator.emulator.service import Context, Emulator
-from sagemaker_pipelines_operator.emulator.shapes import (
+from sagemaker_pipelines_emulator import errors, protocol
+from sagemaker_pipelines_emulator.admin import add_admin_routes
+from sagemaker_pipelines_emulator.config import EmulatorConfig
+from sagemaker_pipelines_emulator.operations import OPERATIONS
+from sagemaker_pipelines_emulator.service import Context, Emulator
+from sagemaker_pipelines_emulator.shapes import (
     operation_model,
     service_model,
     validate_input,

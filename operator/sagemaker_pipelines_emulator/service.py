@@ -7,12 +7,12 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig, apply_update
-from sagemaker_pipelines_operator.emulator.engine import Engine
-from sagemaker_pipelines_operator.emulator.events import EventSink
-from sagemaker_pipelines_operator.emulator.scheduler import Scheduler
-from sagemaker_pipelines_operator.emulator.state import ACTIVE, RegionState
-from sagemaker_pipelines_operator.emulator.traffic import Traffic
+from sagemaker_pipelines_emulator.config import EmulatorConfig, apply_update
+from sagemaker_pipelines_emulator.engine import Engine
+from sagemaker_pipelines_emulator.events import EventSink
+from sagemaker_pipelines_emulator.scheduler import Scheduler
+from sagemaker_pipelines_emulator.state import ACTIVE, RegionState
+from sagemaker_pipelines_emulator.traffic import Traffic
 
 
 class Emulator:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sagemaker_pipelines_operator.emulator.plan import ExecutionPlan
+    from sagemaker_pipelines_emulator.plan import ExecutionPlan
 
 ACTIVE = frozenset({"Executing", "Stopping"})
 TERMINAL = frozenset({"Succeeded", "Failed", "Stopped", "CompletedWithFailures"})

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig, Fault
+from sagemaker_pipelines_emulator.config import EmulatorConfig, Fault
 
 _LONG_STRING = 256
 

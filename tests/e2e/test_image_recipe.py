@@ -81,4 +81,8 @@ def test_dockerfile_recipe_installs_a_working_smpo_from_the_wheel(tmp_path: Path
     assert "--namespace" in help_text and "SMPO_REGION" in help_text
     crds = sh("smpo", "crds", env=env)
     assert "name: pipelineruns.sagemaker.pipelines.dev" in crds
+    assert not list((venv / "lib").glob("python*/site-packages/sagemaker_pipelines_emulator"))
+    for command in ("emulator", "dev"):
+        absent = subprocess.run(["smpo", command], capture_output=True, text=True, env=env, check=False)
+        assert absent.returncode == 2 and "emulator package" in absent.stderr, absent.stderr
     assert tree(venv) == installed, "running smpo wrote into the installation"

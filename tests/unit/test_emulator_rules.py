@@ -7,18 +7,18 @@ from typing import Any
 
 import pytest
 
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig, apply_update
-from sagemaker_pipelines_operator.emulator.errors import ApiError
-from sagemaker_pipelines_operator.emulator.outcomes import (
+from sagemaker_pipelines_emulator.config import EmulatorConfig, apply_update
+from sagemaker_pipelines_emulator.errors import ApiError
+from sagemaker_pipelines_emulator.outcomes import (
     DirectiveError,
     Directives,
     failure_reason,
     parse_directives,
     step_duration,
 )
-from sagemaker_pipelines_operator.emulator.pagination import page
-from sagemaker_pipelines_operator.emulator.patterns import matches, translate
-from sagemaker_pipelines_operator.emulator.plan import StepSpec
+from sagemaker_pipelines_emulator.pagination import page
+from sagemaker_pipelines_emulator.patterns import matches, translate
+from sagemaker_pipelines_emulator.plan import StepSpec
 
 TAG_PATTERN = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"
 PATTERNS = [

@@ -48,10 +48,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sagemaker_pipelines_operator.cli.emulator import EMULATOR_MISSING, emulator_installed
     from sagemaker_pipelines_operator.controlplane import ControlPlaneError
     from sagemaker_pipelines_operator.devstack.demo import Demo
     from sagemaker_pipelines_operator.devstack.stack import LocalStack, StackError
 
+    if not emulator_installed():
+        print(f"smpo dev: {EMULATOR_MISSING}", file=sys.stderr)
+        return 2
     for path, what in ((args.examples, "--examples"), (args.crds, "--crds")):
         if not path.exists():
             print(f"smpo dev: {path} not found; run from the repository root or pass {what}", file=sys.stderr)
