@@ -1,130 +1,98 @@
-"""The emulator's runtime settings, changed at start (`smpo emulator`) or live via the admin API."""
+"""The emulator's runtime settings, changed at start (`smpo emulator`) or live via the admin API;
+pydantic checks every field, so a bad update names its field and changes nothing."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-FAULT_KINDS = ("http500", "http503", "drop")
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+FaultKind = Literal["http500", "http503", "drop"]
+_STRICT = ConfigDict(extra="forbid", strict=True)
 
 
-@dataclass
-class Fault:
+class Fault(BaseModel):
     """Answer calls of `operation` ("*" = any) with `kind` for the next `count` calls (None = always),
-    each with `probability` (1.0 = every matching call)."""
+    each with `probability` (1.0 = every matching call). `count` counts down as faults fire."""
+
+    model_config = _STRICT
 
     operation: str = "*"
-    kind: str = "http500"
-    count: int | None = 1
-    probability: float = 1.0
+    kind: FaultKind = "http500"
+    count: int | None = Field(default=1, ge=0)
+    probability: float = Field(default=1.0, ge=0)
 
 
-@dataclass
-class Throttle:
+class Throttle(BaseModel):
     """A token bucket: `rate` calls per second refill, `burst` calls at most in one go."""
 
-    rate: float
-    burst: float
+    model_config = _STRICT
+
+    rate: float = Field(ge=0)
+    burst: float = Field(ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _burst_defaults_to_rate(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "burst" not in raw and isinstance(raw.get("rate"), int | float):
+            return {**raw, "burst": max(float(raw["rate"]), 1.0)}
+        return raw
 
 
-@dataclass
-class EmulatorConfig:
-    step_seconds: float = 1.0
-    step_seconds_by_type: dict[str, float] = field(default_factory=dict)
+class EmulatorConfig(BaseModel):
+    model_config = _STRICT
+
+    step_seconds: float = Field(default=1.0, ge=0)
+    step_seconds_by_type: dict[str, float] = Field(default_factory=dict)
     # Condition and Fail steps do no work; they take this fraction of step_seconds.
-    quick_step_fraction: float = 0.1
-    stop_seconds: float | None = None
-    latency_seconds: dict[str, float] = field(default_factory=dict)
-    throttle: dict[str, Throttle] = field(default_factory=dict)
-    faults: list[Fault] = field(default_factory=list)
-    max_concurrent_executions: int | None = None
+    quick_step_fraction: float = Field(default=0.1, ge=0)
+    stop_seconds: float | None = Field(default=None, ge=0)
+    latency_seconds: dict[str, float] = Field(default_factory=dict)
+    throttle: dict[str, Throttle] = Field(default_factory=dict)
+    faults: list[Fault] = Field(default_factory=list)
+    max_concurrent_executions: int | None = Field(default=None, ge=0)
     fail_step_pattern: str = r"(?i)always[-_]?fail"
     account_id: str = "123456789012"
     events_path: str | None = None
     validate_responses: bool = False
-    call_log_size: int = 10_000
+    call_log_size: int = Field(default=10_000, ge=0)
+
+    @field_validator("step_seconds_by_type", "latency_seconds")
+    @classmethod
+    def _non_negative_seconds(cls, seconds: dict[str, float]) -> dict[str, float]:
+        negative = sorted(name for name, value in seconds.items() if value < 0)
+        if negative:
+            raise ValueError(f"seconds must be >= 0 ({', '.join(negative)})")
+        return seconds
+
+    @field_validator("fail_step_pattern")
+    @classmethod
+    def _a_regular_expression(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return pattern
 
     def stop_delay(self) -> float:
         return self.stop_seconds if self.stop_seconds is not None else self.step_seconds / 2
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def _number(value: object, key: str, *, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ValueError(f"{key} must be a number >= {minimum:g}, got {value!r}")
-    return float(value)
-
-
-def _fault(raw: object) -> Fault:
-    if not isinstance(raw, dict):
-        raise ValueError(f"a fault is an object {{operation, kind, count, probability}}, got {raw!r}")
-    unknown = set(raw) - {f.name for f in dataclasses.fields(Fault)}
-    if unknown:
-        raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
-    fault = Fault(**raw)
-    if fault.kind not in FAULT_KINDS:
-        raise ValueError(f"fault kind must be one of {', '.join(FAULT_KINDS)}, got {fault.kind!r}")
-    if fault.count is not None and (not isinstance(fault.count, int) or fault.count < 0):
-        raise ValueError(f"fault count must be a non-negative integer or null, got {fault.count!r}")
-    _number(fault.probability, "fault probability")
-    return fault
-
-
-def _throttle(key: str, raw: object) -> Throttle:
-    if not isinstance(raw, dict) or set(raw) - {"rate", "burst"}:
-        raise ValueError(f"throttle.{key} must be an object {{rate, burst}}, got {raw!r}")
-    rate = _number(raw.get("rate"), f"throttle.{key}.rate")
-    return Throttle(
-        rate=rate, burst=_number(raw.get("burst", max(rate, 1.0)), f"throttle.{key}.burst", minimum=1)
-    )
-
-
-def _seconds_map(raw: object, key: str) -> dict[str, float]:
-    if not isinstance(raw, dict):
-        raise ValueError(f"{key} must be an object of name -> seconds")
-    return {str(name): _number(value, f"{key}.{name}") for name, value in raw.items()}
+        return self.model_dump(mode="json")
 
 
 def apply_update(config: EmulatorConfig, update: dict[str, Any]) -> EmulatorConfig:
     """A new config with `update` merged in; ValueError names the first bad field."""
-    known = {f.name for f in dataclasses.fields(EmulatorConfig)}
+    known = set(EmulatorConfig.model_fields)
     unknown = set(update) - known
     if unknown:
         raise ValueError(
             f"unknown config fields: {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})"
         )
-    changes: dict[str, Any] = {}
-    for key, value in update.items():
-        if key in ("step_seconds", "quick_step_fraction"):
-            changes[key] = _number(value, key)
-        elif key == "stop_seconds":
-            changes[key] = None if value is None else _number(value, key)
-        elif key in ("step_seconds_by_type", "latency_seconds"):
-            changes[key] = _seconds_map(value, key)
-        elif key == "throttle":
-            if not isinstance(value, dict):
-                raise ValueError("throttle must be an object of operation -> {rate, burst}")
-            changes[key] = {name: _throttle(name, raw) for name, raw in value.items()}
-        elif key == "faults":
-            if not isinstance(value, list):
-                raise ValueError("faults must be a list")
-            changes[key] = [_fault(raw) for raw in value]
-        elif key in ("max_concurrent_executions", "call_log_size"):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-                raise ValueError(f"{key} must be a non-negative integer or null")
-            changes[key] = value
-        elif key == "fail_step_pattern":
-            try:
-                re.compile(str(value))
-            except re.error as exc:
-                raise ValueError(f"fail_step_pattern is not a regular expression: {exc}") from None
-            changes[key] = str(value)
-        elif key == "validate_responses":
-            changes[key] = bool(value)
-        else:
-            changes[key] = None if value is None else str(value)
-    return dataclasses.replace(config, **changes)
+    try:
+        return EmulatorConfig.model_validate({**config.model_dump(), **update})
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ValueError(f"{where}: {first['msg']}") from None

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sagemaker_pipelines_emulator import errors
-from sagemaker_pipelines_emulator.outcomes import DirectiveError
+from sagemaker_pipelines_emulator.directives import DirectiveError
 from sagemaker_pipelines_emulator.plan import ExecutionPlan, build_plan
 from sagemaker_pipelines_emulator.s3_definitions import read_s3_definition
 from sagemaker_pipelines_emulator.service import Context

@@ -7,6 +7,7 @@ from typing import Any
 
 from sagemaker_pipelines_emulator import errors
 from sagemaker_pipelines_emulator.evaluation import EvaluationError, Evaluator
+from sagemaker_pipelines_emulator.ids import random_id
 from sagemaker_pipelines_emulator.operations.common import (
     compact,
     find_execution,
@@ -19,7 +20,7 @@ from sagemaker_pipelines_emulator.operations.pipelines import selected_version
 from sagemaker_pipelines_emulator.pagination import page
 from sagemaker_pipelines_emulator.selective import plan_selection
 from sagemaker_pipelines_emulator.service import Context
-from sagemaker_pipelines_emulator.state import Execution, StepRun, random_id
+from sagemaker_pipelines_emulator.state import Execution, StepRun
 from sagemaker_pipelines_operator.definition.parameters import check_run_parameters, resolved_parameters
 
 DEFAULT_PAGE = 10
