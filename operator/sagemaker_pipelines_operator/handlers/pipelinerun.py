@@ -28,7 +28,7 @@ from sagemaker_pipelines_operator.handlers.runpoller import POOL_SIZE, RunPoller
 from sagemaker_pipelines_operator.handlers.runstarter import RunStarter
 from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
-from sagemaker_pipelines_operator.reconcile.runstatus import phase_verdict
+from sagemaker_pipelines_operator.reconcile.runstatus import phase_verdict, with_conditions
 from sagemaker_pipelines_operator.reconcile.verdict import Verdict, ready, verdict_for_error
 
 KIND = "PipelineRun"
@@ -97,7 +97,7 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
                 try:
                     verdict = reconcile_run(ctx, rt, run, datetime.now(UTC))
                 except ReconcileError as exc:
-                    verdict = rt.starter.block(run, exc, datetime.now(UTC))
+                    verdict = rt.starter.cannot_proceed(run, exc, datetime.now(UTC))
             record(verdict.result)
         # Waiting runs re-check at the poll cadence, so tests with fast polling stay fast.
         if verdict.requeue_after is not None and not verdict.retry:
@@ -147,8 +147,11 @@ def reconcile_run(ctx: OperatorContext, rt: RunRuntime, run: PipelineRun, now: d
         return ready("Accepted", "spec change handed to the poller")
     role = namespace_role_arn(ctx, run.metadata["namespace"])
     if phase in (Phase.EXECUTING, Phase.STOPPING) and status.execution_arn:
-        rt.tracker.track(run, role)
-        return phase_verdict(status)
+        # Conditions may still say why the run could not be tracked before (a refused role).
+        verdict = phase_verdict(status)
+        tracking = with_conditions(status, verdict, generation=run.metadata.get("generation"), now=now)
+        rt.tracker.track(rt.applier.write(run, tracking, [], now=now), role)
+        return verdict
     return rt.starter.start(run, role, now)
 
 

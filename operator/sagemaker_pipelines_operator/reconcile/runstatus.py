@@ -8,7 +8,7 @@ from datetime import datetime
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import ConditionStatus
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase, PipelineRunStatus
-from sagemaker_pipelines_operator.errors import ReconcileError, Stalled, Waiting
+from sagemaker_pipelines_operator.errors import ReconcileError, Stalled, Transient, Waiting
 from sagemaker_pipelines_operator.reconcile.conditions import kstatus, set_condition
 from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict, progressing, ready
 
@@ -17,6 +17,8 @@ Phase = PipelineRunPhase
 STOP_CANCELLED = "Cancelled"
 STOP_TIMEOUT = "Timeout"
 STOP_DELETED = "Deleted"
+UNTRACKED_RECHECK_SECONDS = 30.0
+"""How soon a run that cannot be tracked (e.g. its namespace role is refused) is looked at again."""
 
 
 def format_duration(seconds: float) -> str:
@@ -115,6 +117,37 @@ def blocked_status(
         verdict = Verdict(
             "False", error.reason, error.message, reconciling=True, retry=True, result="transient"
         )
+    return with_conditions(status, verdict, generation=generation, now=now), verdict
+
+
+def untracked_status(
+    status: PipelineRunStatus, error: ReconcileError, *, generation: int | None, now: datetime
+) -> tuple[PipelineRunStatus, Verdict]:
+    """A run that may have an execution (Starting, Executing, Stopping) but cannot be looked after
+    now, e.g. its namespace role is refused. The execution runs on whatever the operator can see,
+    so the phase stays; Ready=False says why, and the run is looked at again later."""
+    what = (
+        f"cannot track execution {status.execution_arn}"
+        if status.execution_arn
+        else "cannot start or find its execution"
+    )
+    delay = error.delay if isinstance(error, Waiting | Transient) else None
+    result = (
+        "stalled"
+        if isinstance(error, Stalled)
+        else "transient"
+        if isinstance(error, Transient)
+        else "waiting"
+    )
+    verdict = Verdict(
+        "False",
+        error.reason,
+        f"{what}: {error.message}",
+        reconciling=True,
+        requeue_after=delay or UNTRACKED_RECHECK_SECONDS,
+        retry=isinstance(error, Transient),
+        result=result,
+    )
     return with_conditions(status, verdict, generation=generation, now=now), verdict
 
 
