@@ -50,7 +50,8 @@ def test_executing_run_whose_role_is_refused_keeps_executing_and_recovers(
     conditions = {c["type"]: c["status"] for c in status["conditions"]}
     assert conditions["Succeeded"] == "Unknown" and conditions["Stalled"] == "False"
     assert conditions["Reconciling"] == "True"
-    assert ("Warning", "NamespaceNotAllowed") in {(t, r) for t, r, _ in kube.events("nightly")}
+    said = [(t, m) for t, r, m in kube.events("nightly") if r == "NamespaceNotAllowed"]
+    assert said and said[-1][1] == ready["message"], kube.events("nightly")
     described = sagemaker_client.describe_pipeline_execution(PipelineExecutionArn=arn)
     assert described["PipelineExecutionStatus"] == "Executing"
 

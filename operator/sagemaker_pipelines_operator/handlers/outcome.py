@@ -16,7 +16,12 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import Condition, dump
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled
 from sagemaker_pipelines_operator.metrics import RECONCILE_DURATION, RECONCILE_TOTAL
-from sagemaker_pipelines_operator.reconcile.verdict import Verdict, apply_verdict, verdict_for_error
+from sagemaker_pipelines_operator.reconcile.verdict import (
+    Verdict,
+    apply_verdict,
+    requeue_of,
+    verdict_for_error,
+)
 
 
 def now() -> datetime:
@@ -41,12 +46,11 @@ def write_verdict(
         kopf.event(body, type=event.type, reason=event.reason, message=event.message)
 
 
-def raise_for_kopf(verdict: Verdict, default_retry: float = 30.0) -> None:
-    """Turn a verdict into kopf's control flow: retry, requeue or done."""
-    if verdict.retry:
-        raise kopf.TemporaryError(verdict.message, delay=verdict.requeue_after or default_retry)
-    if verdict.requeue_after is not None:
-        raise kopf.TemporaryError(verdict.message, delay=verdict.requeue_after)
+def raise_for_kopf(verdict: Verdict) -> None:
+    """Turn a verdict's requeue (verdict.requeue_of) into kopf's control flow: come back, or done."""
+    requeue = requeue_of(verdict)
+    if requeue is not None:
+        raise kopf.TemporaryError(verdict.message, delay=requeue.after)
 
 
 @contextmanager

@@ -38,7 +38,7 @@ from sagemaker_pipelines_operator.reconcile.runstart import (
     start_request,
 )
 from sagemaker_pipelines_operator.reconcile.runstatus import blocked_status, untracked_status
-from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict
+from sagemaker_pipelines_operator.reconcile.verdict import Verdict, transition_event
 
 Phase = PipelineRunPhase
 log = logging.getLogger(__name__)
@@ -100,11 +100,8 @@ class RunStarter:
     def _write_with_event(
         self, run: PipelineRun, status: PipelineRunStatus, verdict: Verdict, now: datetime
     ) -> None:
-        before = find_condition(run.status.conditions, c.READY)
-        events = []
-        if before is None or (before.reason, before.message) != (verdict.reason, verdict.message):
-            kind = "Warning" if verdict.result in ("stalled", "transient") else "Normal"
-            events.append(Event(kind, verdict.reason, verdict.message))
+        event = transition_event(find_condition(run.status.conditions, c.READY), verdict)
+        events = [event] if event is not None else []
         finished = status.phase is not None and status.phase.finished
         self.applier.write(run, status, events, finished_now=finished, now=now)
 

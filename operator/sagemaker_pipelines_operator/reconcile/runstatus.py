@@ -8,9 +8,19 @@ from datetime import datetime
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import ConditionStatus
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase, PipelineRunStatus
-from sagemaker_pipelines_operator.errors import ReconcileError, Stalled, Transient, Waiting
-from sagemaker_pipelines_operator.reconcile.conditions import kstatus, set_condition
-from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict, progressing, ready
+from sagemaker_pipelines_operator.errors import ReconcileError, Transient, Waiting
+from sagemaker_pipelines_operator.reconcile.conditions import set_condition
+from sagemaker_pipelines_operator.reconcile.verdict import (
+    Blocked,
+    Deferred,
+    Event,
+    Retrying,
+    Verdict,
+    compute_outcome,
+    progressing,
+    ready,
+    verdict_for_error,
+)
 
 Phase = PipelineRunPhase
 
@@ -53,7 +63,7 @@ def phase_verdict(status: PipelineRunStatus, final_reason: str | None = None) ->
         return ready(c.EXECUTION_SUCCEEDED, f"succeeded in {status.duration or '?'}")
     reason, message = _final_failure(status)
     # A run that ended unsuccessfully cannot progress: kstatus reads Stalled=True as Failed.
-    return Verdict("False", final_reason or reason, message, stalled=True, result="stalled")
+    return Blocked(final_reason or reason, message)
 
 
 def _final_failure(status: PipelineRunStatus) -> tuple[str, str]:
@@ -73,16 +83,7 @@ def with_conditions(
     status: PipelineRunStatus, verdict: Verdict, *, generation: int | None, now: datetime
 ) -> PipelineRunStatus:
     """`status` with kstatus conditions from `verdict` and `Succeeded` from the phase."""
-    conditions = kstatus(
-        status.conditions,
-        ready=verdict.ready,
-        reason=verdict.reason,
-        message=verdict.message,
-        reconciling=verdict.reconciling,
-        stalled=verdict.stalled,
-        generation=generation,
-        now=now,
-    )
+    conditions = compute_outcome(status.conditions, verdict, generation=generation, now=now).conditions
     phase = status.phase or Phase.PENDING
     succeeded: ConditionStatus = (
         "True" if phase == Phase.SUCCEEDED else "False" if phase.finished else "Unknown"
@@ -96,26 +97,13 @@ def with_conditions(
 def blocked_status(
     status: PipelineRunStatus, error: ReconcileError, *, generation: int | None, now: datetime
 ) -> tuple[PipelineRunStatus, Verdict]:
-    """A run that cannot start. Waiting stays Pending; Stalled ends the run as Failed, because its
-    spec is immutable: only a new PipelineRun can fix it (and a Failed run frees schedules)."""
-    if isinstance(error, Stalled):
-        failed = status.model_copy(
+    """A run that cannot start, by the one error policy (verdict_for_error). Waiting and Transient
+    stay Pending; a block ends the run as Failed, because its spec is immutable: only a new
+    PipelineRun can fix it (and a Failed run frees schedules)."""
+    verdict = verdict_for_error(error)
+    if isinstance(verdict, Blocked):
+        status = status.model_copy(
             update={"phase": Phase.FAILED, "failure_reason": error.message, "completion_time": now}
-        )
-        verdict = Verdict("False", error.reason, error.message, stalled=True, result="stalled")
-        return with_conditions(failed, verdict, generation=generation, now=now), verdict
-    if isinstance(error, Waiting):
-        verdict = Verdict(
-            "False",
-            error.reason,
-            error.message,
-            reconciling=True,
-            requeue_after=error.delay,
-            result="waiting",
-        )
-    else:
-        verdict = Verdict(
-            "False", error.reason, error.message, reconciling=True, retry=True, result="transient"
         )
     return with_conditions(status, verdict, generation=generation, now=now), verdict
 
@@ -131,23 +119,12 @@ def untracked_status(
         if status.execution_arn
         else "cannot start or find its execution"
     )
-    delay = error.delay if isinstance(error, Waiting | Transient) else None
-    result = (
-        "stalled"
-        if isinstance(error, Stalled)
-        else "transient"
-        if isinstance(error, Transient)
-        else "waiting"
-    )
-    verdict = Verdict(
-        "False",
-        error.reason,
-        f"{what}: {error.message}",
-        reconciling=True,
-        requeue_after=delay or UNTRACKED_RECHECK_SECONDS,
-        retry=isinstance(error, Transient),
-        result=result,
-    )
+    message = f"{what}: {error.message}"
+    if isinstance(error, Transient):
+        verdict: Verdict = Retrying(error.reason, message, requeue_after=error.delay)
+    else:  # a refusal too: the run waits for the namespace's role, it cannot be failed for it
+        delay = error.delay if isinstance(error, Waiting) else UNTRACKED_RECHECK_SECONDS
+        verdict = Deferred(error.reason, message, requeue_after=delay)
     return with_conditions(status, verdict, generation=generation, now=now), verdict
 
 
