@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import kubernetes
@@ -24,6 +26,8 @@ class OperatorContext:
     """Process-wide caches owned by handler modules (keyed by module)."""
     clock: WatchClock | None = None
     """Liveness/readiness state; created from the settings when not given."""
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """The wall clock schedules read (tests inject one they move)."""
 
     def __post_init__(self) -> None:
         if self.clock is None:
