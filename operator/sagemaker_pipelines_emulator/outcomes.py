@@ -117,7 +117,7 @@ def _job_name(execution: Execution, step: str) -> str:
     return f"pipelines-{execution.execution_id}-{slug}"
 
 
-def step_metadata(spec: StepSpec, execution: Execution, region: str, account: str) -> dict[str, Any]:
+def step_metadata(spec: StepSpec, execution: Execution, region: str, account: str) -> dict[str, Any]:  # noqa: PLR0911 (one return per step type)
     """The Metadata SageMaker shows for a started step: the job or resource it created."""
     prefix = f"arn:aws:sagemaker:{region}:{account}"
     name = _job_name(execution, spec.name)

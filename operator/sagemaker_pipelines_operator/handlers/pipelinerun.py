@@ -106,27 +106,32 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
 
     @kopf.on.delete(GROUP, PLURAL, registry=registry)
     def delete(body: kopf.Body, **_: Any) -> None:
-        try:
-            run = PipelineRun.model_validate(dict(body))
-        except ValidationError:
-            return
-        uid = str(run.metadata["uid"])
-        tracked = rt.tracker.untrack(uid)
-        rt.tracker.forget_expiry(uid)
-        current = tracked.run if tracked is not None else run
-        try:
-            role = namespace_role_arn(ctx, run.metadata["namespace"])
-            rt.starter.stop_on_delete(current, role)
-        except Transient as exc:  # SageMaker unreachable: keep the finalizer and try again
-            raise kopf.TemporaryError(exc.message, delay=10) from exc
-        except ReconcileError as exc:  # refused (role, access): the object goes, say why in the log
-            log.warning(
-                "not stopping the execution of %s/%s: %s",
-                run.metadata["namespace"],
-                run.metadata["name"],
-                exc,
-            )
-        rt.metrics.forget(uid)
+        delete_run(ctx, rt, body)
+
+
+def delete_run(ctx: OperatorContext, rt: RunRuntime, body: kopf.Body) -> None:
+    """The run is going: forget it, and stop its execution unless told not to."""
+    try:
+        run = PipelineRun.model_validate(dict(body))
+    except ValidationError:
+        return
+    uid = str(run.metadata["uid"])
+    tracked = rt.tracker.untrack(uid)
+    rt.tracker.forget_expiry(uid)
+    current = tracked.run if tracked is not None else run
+    try:
+        role = namespace_role_arn(ctx, run.metadata["namespace"])
+        rt.starter.stop_on_delete(current, role)
+    except Transient as exc:  # SageMaker unreachable: keep the finalizer and try again
+        raise kopf.TemporaryError(exc.message, delay=10) from exc
+    except ReconcileError as exc:  # refused (role, access): the object goes, say why in the log
+        log.warning(
+            "not stopping the execution of %s/%s: %s",
+            run.metadata["namespace"],
+            run.metadata["name"],
+            exc,
+        )
+    rt.metrics.forget(uid)
 
 
 def reconcile_run(ctx: OperatorContext, rt: RunRuntime, run: PipelineRun, now: datetime) -> Verdict:

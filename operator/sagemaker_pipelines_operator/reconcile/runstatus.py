@@ -47,23 +47,28 @@ def phase_verdict(status: PipelineRunStatus, final_reason: str | None = None) ->
     """Ready/Reconciling/Stalled for a phase; `final_reason` overrides the reason of a final phase
     (e.g. ExecutionNotFound, InvalidParameters, Timeout)."""
     phase = status.phase or Phase.PENDING
-    steps = f" ({status.step_summary} steps succeeded)" if status.step_summary else ""
-    if phase == Phase.PENDING:
-        return progressing(c.PROGRESSING, "waiting to start")
-    if phase == Phase.STARTING:
-        return progressing(c.STARTING, f"starting an execution of pipeline '{status.pipeline_name}'")
-    if phase == Phase.EXECUTING and status.retry_after is not None:
-        return progressing(c.RETRYING, f"attempt {status.attempts} failed: {status.failure_reason}")
-    if phase == Phase.EXECUTING:
-        return progressing(c.EXECUTING, f"executing{steps}")
-    if phase == Phase.STOPPING:
-        return progressing(c.STOPPING, f"stopping: {status.stop_reason or 'stopped outside the operator'}")
+    if not phase.finished:
+        return progressing(*_progress(status, phase))
     if phase == Phase.SUCCEEDED:
         # No step count: the final step list may arrive after the phase (see the batch poller).
         return ready(c.EXECUTION_SUCCEEDED, f"succeeded in {status.duration or '?'}")
     reason, message = _final_failure(status)
     # A run that ended unsuccessfully cannot progress: kstatus reads Stalled=True as Failed.
     return Blocked(final_reason or reason, message)
+
+
+def _progress(status: PipelineRunStatus, phase: PipelineRunPhase) -> tuple[str, str]:
+    """Reason and message of a run on its way."""
+    if phase == Phase.STARTING:
+        return c.STARTING, f"starting an execution of pipeline '{status.pipeline_name}'"
+    if phase == Phase.EXECUTING and status.retry_after is not None:
+        return c.RETRYING, f"attempt {status.attempts} failed: {status.failure_reason}"
+    if phase == Phase.EXECUTING:
+        steps = f" ({status.step_summary} steps succeeded)" if status.step_summary else ""
+        return c.EXECUTING, f"executing{steps}"
+    if phase == Phase.STOPPING:
+        return c.STOPPING, f"stopping: {status.stop_reason or 'stopped outside the operator'}"
+    return c.PROGRESSING, "waiting to start"
 
 
 def _final_failure(status: PipelineRunStatus) -> tuple[str, str]:
