@@ -70,7 +70,7 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     rt = runtime(ctx)
     # Every kopf worker thread and every poller thread may hold a connection at once; urllib3's
     # default pool (5 per core) makes the rest open and drop a TLS connection per request.
-    if "api_client" not in ctx.state:
+    if not ctx.api_client_created:
         wanted = ctx.settings.max_workers + POOL_SIZE + 4
         ctx.kube_config.connection_pool_maxsize = max(ctx.kube_config.connection_pool_maxsize or 0, wanted)
 
@@ -92,7 +92,7 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
                 run = PipelineRun.model_validate(dict(body))
             except ValidationError as exc:
                 verdict = verdict_for_error(parse_error(exc))
-                write_verdict(body, patch, verdict)
+                write_verdict(ctx, KIND, body, patch, verdict)
             else:
                 try:
                     verdict = reconcile_run(ctx, rt, run, datetime.now(UTC))
