@@ -12,7 +12,8 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
-COPY operator ./operator
+# Only the operator's package: the emulator (operator/sagemaker_pipelines_emulator) is a dev tool.
+COPY operator/sagemaker_pipelines_operator ./operator/sagemaker_pipelines_operator
 # The project's wheel plus a wheel of every dependency: the runtime stage installs offline.
 # Only this distribution is built (not the repository's tests or tools). pip's cache lives in a
 # build cache mount, so a rebuild after a code change reuses what the index lets pip cache.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 LogFormat = Literal["text", "json"]
@@ -62,8 +62,6 @@ class OperatorSettings:
     """text or json (one object per line, with namespace/name fields)."""
     log_level: str = "INFO"
     """Python logging level."""
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Reserved for settings of tests and benchmarks; never set from flags."""
 
 
 _LIST_FIELDS = {"namespaces", "allowed_role_accounts"}
@@ -76,8 +74,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add one flag per setting; defaults come from `SMPO_<NAME>` when set."""
     defaults = OperatorSettings()
     for f in fields(OperatorSettings):
-        if f.name == "extra":
-            continue
         flag = _FLAGS.get(f.name, "--" + f.name.replace("_", "-"))
         env = "SMPO_" + f.name.upper()
         help_text = f"{_doc(f.name)} [env {env}]"
@@ -114,8 +110,6 @@ def from_arguments(args: argparse.Namespace) -> OperatorSettings:
     """Settings from parsed flags (see `add_arguments`)."""
     values: dict[str, Any] = {}
     for f in fields(OperatorSettings):
-        if f.name == "extra":
-            continue
         value = getattr(args, f.name)
         if f.name in _LIST_FIELDS:
             value = tuple(value) if value else getattr(args, f"_{f.name}_env")

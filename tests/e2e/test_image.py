@@ -231,3 +231,9 @@ def test_image_ships_smpo_for_a_non_root_user_with_only_the_aws_services_it_call
     assert "name: pipelineruns.sagemaker.pipelines.dev" in crds
     help_text = engine(*base, image, "--help").stdout
     assert "--namespace" in help_text and "SMPO_REGION" in help_text
+    # The emulator is a development tool: absent from the image, its commands say so.
+    absent = "import importlib.util as u; print(u.find_spec('sagemaker_pipelines_emulator'))"
+    assert engine(*base, "--entrypoint", "python", image, "-c", absent).stdout.strip() == "None"
+    for command in (["emulator"], ["dev"], ["test", "/tmp"]):
+        refused = engine(*base, "--entrypoint", "smpo", image, *command, check=False)
+        assert refused.returncode == 2 and "emulator package" in refused.stderr, refused

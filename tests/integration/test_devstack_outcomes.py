@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from sagemaker_pipelines_emulator.runner import AdminClient
 from sagemaker_pipelines_operator.cli.main import main
 from sagemaker_pipelines_operator.devstack.stack import LocalStack
-from sagemaker_pipelines_operator.emulator.runner import AdminClient
 from tests.fixtures.emulator import sagemaker_client_for
 from tests.fixtures.pipelines import condition, create, fail, job, start, steps, wait
 

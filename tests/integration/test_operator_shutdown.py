@@ -1,12 +1,17 @@
 """Stopping the operator while a resync handler is in flight leaves nothing unclosed (HTTP
-sessions and sockets to the API server)."""
+sessions and sockets to the API server), and nothing of its host's cancelled."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from typing import Any
 
+from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
+from sagemaker_pipelines_operator.handlers.context import OperatorContext, load_kube_config
+from sagemaker_pipelines_operator.handlers.operator import run_operator
+from sagemaker_pipelines_operator.settings import OperatorSettings
 from tests.integration.pipeline_helpers import Pipelines
 
 SLOW_SECONDS = 3.0
@@ -26,3 +31,36 @@ def test_stop_during_a_resync_leaks_no_session(
     # kopf abandons a timer whose sync handler outlives its stop; its late patch used to open a
     # new session after kopf had closed its own. A leak surfaces here as an unraisable warning.
     gc.collect()
+
+
+def test_stopping_leaves_tasks_the_operator_did_not_start(
+    kubeconfig_path: Any, namespace: str, aws_test_env: dict[str, str], pipelines: Pipelines
+) -> None:
+    """The operator shares its event loop with whoever embeds it: at shutdown it waits for and
+    cancels only what it started, never a bystander task of its host."""
+    settings = OperatorSettings(
+        namespaces=(namespace,), peering=None, metrics_port=0, health_port=0, region="us-east-1"
+    )
+    ctx = OperatorContext(
+        settings=settings,
+        aws=AwsAccess("us-east-1", settings.aws_tps, settings.aws_burst),
+        kube_config=load_kube_config(str(kubeconfig_path)),
+    )
+
+    async def host() -> tuple[bool, bool]:
+        bystander = asyncio.create_task(asyncio.sleep(3600), name="host's own task")
+        stop, ready = asyncio.Event(), asyncio.Event()
+        operator = asyncio.create_task(run_operator(ctx, stop_flag=stop, ready_flag=ready))
+        await asyncio.wait_for(ready.wait(), 30)
+        # Alive, not just started: it reconciles a Pipeline before being stopped.
+        await asyncio.to_thread(pipelines.create, "canary")
+        await asyncio.to_thread(pipelines.wait_condition, "canary", "Ready", "True")
+        stop.set()
+        await asyncio.wait_for(operator, 60)
+        survived = not bystander.done()
+        bystander.cancel()
+        return survived, operator.exception() is None
+
+    survived, clean = asyncio.run(host())
+    assert clean
+    assert survived, "the operator's shutdown cancelled a task it did not start"

@@ -75,7 +75,7 @@ def clock() -> TestClock:
 @pytest.fixture
 def scheduler(start_operator: Callable[..., Any], clock: TestClock) -> Callable[[], Any]:
     """Start an operator whose schedules read `clock` (call again after stopping one to restart)."""
-    return lambda: start_operator(extra={"clock": clock})
+    return lambda: start_operator(now=clock)
 
 
 def runs_of(kube: Kube, schedule: str = "every-minute") -> list[dict[str, Any]]:
@@ -222,3 +222,34 @@ def test_suspended_schedule_creates_nothing(
         wait_for(lambda: runs_of(kube), timeout=5)
     kube.patch("PipelineSchedule", "every-minute", {"spec": {"suspend": False}})
     wait_for(lambda: runs_of(kube), timeout=15, what="the missed tick caught up after resuming")
+
+
+def test_invalid_cron_is_written_as_stalled_and_a_fixed_spec_schedules(
+    kube: Kube, scheduler: Callable[[], Any], clock: TestClock
+) -> None:
+    scheduler()
+    kube.ready_pipeline()
+    kube.create(schedule_manifest(schedule="every minute please"))
+    stalled = wait_for(
+        lambda: (
+            (s := kube.condition("PipelineSchedule", "every-minute", "Stalled")).get("status") == "True" and s
+        ),
+        what="the schedule to say Stalled",
+    )
+    assert stalled["reason"] == "InvalidSchedule"
+    assert "not a valid 5-field cron expression: 'every minute please'" in stalled["message"]
+    ready = kube.condition("PipelineSchedule", "every-minute", "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "InvalidSchedule")
+    assert kube.status("PipelineSchedule", "every-minute")["observedGeneration"] == 1
+    warnings = [m for t, r, m in kube.events("every-minute") if (t, r) == ("Warning", "InvalidSchedule")]
+    assert warnings and "every minute please" in warnings[0]
+    assert runs_of(kube) == []
+
+    kube.patch("PipelineSchedule", "every-minute", {"spec": {"schedule": "* * * * *"}})
+    wait_for(
+        lambda: kube.condition("PipelineSchedule", "every-minute", "Ready").get("reason") == "Scheduled",
+        what="the fixed schedule to be Ready",
+    )
+    assert kube.condition("PipelineSchedule", "every-minute", "Stalled")["status"] == "False"
+    clock.to_before_next_minute()
+    wait_for(lambda: runs_of(kube), timeout=15, what="a run at the next tick")

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from sagemaker_pipelines_operator.emulator.caching import expire_seconds
-from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, json_path_value
-from sagemaker_pipelines_operator.emulator.outcome_rules import (
+from sagemaker_pipelines_emulator.caching import expire_seconds
+from sagemaker_pipelines_emulator.evaluation import EvaluationError, json_path_value
+from sagemaker_pipelines_emulator.outcome_rules import (
     OutcomeRulesError,
     load_rules_file,
     outcome_for,

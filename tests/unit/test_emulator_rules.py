@@ -7,18 +7,13 @@ from typing import Any
 
 import pytest
 
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig, apply_update
-from sagemaker_pipelines_operator.emulator.errors import ApiError
-from sagemaker_pipelines_operator.emulator.outcomes import (
-    DirectiveError,
-    Directives,
-    failure_reason,
-    parse_directives,
-    step_duration,
-)
-from sagemaker_pipelines_operator.emulator.pagination import page
-from sagemaker_pipelines_operator.emulator.patterns import matches, translate
-from sagemaker_pipelines_operator.emulator.plan import StepSpec
+from sagemaker_pipelines_emulator.config import EmulatorConfig, apply_update
+from sagemaker_pipelines_emulator.directives import DirectiveError, Directives, parse_directives
+from sagemaker_pipelines_emulator.errors import ApiError
+from sagemaker_pipelines_emulator.outcomes import failure_reason, step_duration
+from sagemaker_pipelines_emulator.pagination import page
+from sagemaker_pipelines_emulator.patterns import matches, translate
+from sagemaker_pipelines_emulator.plan import StepSpec
 
 TAG_PATTERN = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"
 PATTERNS = [
@@ -145,10 +140,29 @@ def test_foreign_tokens_are_refused(token: str, message: str) -> None:
 
 CONFIG_ERRORS = [
     ("unknown-field", {"step_secs": 1}, "unknown config fields: step_secs"),
-    ("negative-seconds", {"step_seconds": -1}, "step_seconds must be a number >= 0"),
-    ("bad-fault-kind", {"faults": [{"kind": "explode"}]}, "fault kind must be one of http500, http503, drop"),
-    ("bad-throttle", {"throttle": {"ListPipelines": 5}}, "throttle.ListPipelines must be an object"),
-    ("bad-pattern", {"fail_step_pattern": "("}, "fail_step_pattern is not a regular expression: missing )"),
+    ("negative-seconds", {"step_seconds": -1}, "step_seconds: Input should be greater than or equal to 0"),
+    ("bool-as-seconds", {"step_seconds": True}, "step_seconds: Input should be a valid number"),
+    ("negative-type-seconds", {"step_seconds_by_type": {"Training": -2}}, "seconds must be >= 0 (Training)"),
+    (
+        "bad-fault-kind",
+        {"faults": [{"kind": "explode"}]},
+        "faults.0.kind: Input should be 'http500', 'http503'",
+    ),
+    (
+        "unknown-fault-field",
+        {"faults": [{"kinds": "drop"}]},
+        "faults.0.kinds: Extra inputs are not permitted",
+    ),
+    (
+        "bad-throttle",
+        {"throttle": {"ListPipelines": 5}},
+        "throttle.ListPipelines: Input should be a valid dict",
+    ),
+    (
+        "bad-pattern",
+        {"fail_step_pattern": "("},
+        "fail_step_pattern: Value error, not a regular expression: missing )",
+    ),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sagemaker_pipelines_operator.emulator.scheduler import Scheduler
+from sagemaker_pipelines_emulator.scheduler import Scheduler
 
 
 async def test_calls_fire_in_due_order_not_insertion_order() -> None:

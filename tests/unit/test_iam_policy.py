@@ -24,9 +24,9 @@ from botocore import xform_name
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = REPO_ROOT / "operator" / "sagemaker_pipelines_operator"
 POLICY = REPO_ROOT / "docs" / "iam-policy.json"
-# The emulator serves SageMaker; the dev stack's demo plays a human approver against the emulator.
-# Neither runs with the operator's IAM role.
-NOT_CALLING_AWS = {"emulator", "devstack"}
+# The dev stack's demo plays a human approver against the emulator (a package of its own, outside
+# PACKAGE); it never runs with the operator's IAM role.
+NOT_CALLING_AWS = {"devstack"}
 SERVICES = ("sagemaker", "sts", "s3")
 ADAPTER_METHODS = {"call", "paginate"}  # SageMakerApi.call/paginate(operation_name, ...)
 INDIRECT = {"AssumeRoleCredentialFetcher": {"sts:AssumeRole"}}

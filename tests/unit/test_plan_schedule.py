@@ -14,10 +14,13 @@ from sagemaker_pipelines_operator.api.schedule import PipelineSchedule
 from sagemaker_pipelines_operator.reconcile.schedule import (
     SCHEDULE_UID_LABEL,
     SCHEDULED_TIME_ANNOTATION,
+    STALLED_SLEEP_SECONDS,
     ScheduledRun,
     plan_schedule,
     run_name,
+    sleep_after,
 )
+from sagemaker_pipelines_operator.reconcile.verdict import Blocked, Deferred, Retrying, Verdict
 
 UID = "5c4e0000-aaaa-bbbb-cccc-000000000001"
 Phase = PipelineRunPhase
@@ -182,3 +185,20 @@ def test_run_names_are_deterministic_and_fit_kubernetes() -> None:
     assert run_name("x" * 253, at(10, 0)) == run_name("x" * 253, at(10, 0))
     assert len(run_name("x" * 253, at(10, 0))) == 253
     assert run_name("a", at(10, 0)) != run_name("a", at(10, 0) + timedelta(minutes=1))
+
+
+@pytest.mark.parametrize(
+    ("verdict", "seconds"),
+    [
+        pytest.param(
+            Blocked(c.INVALID_SCHEDULE, "bad cron"), STALLED_SLEEP_SECONDS, id="blocked-until-spec-changes"
+        ),
+        pytest.param(Retrying(c.KUBERNETES_UNAVAILABLE, "503"), 2.0, id="retry-at-poll-cadence"),
+        pytest.param(Retrying(c.KUBERNETES_UNAVAILABLE, "503", requeue_after=0.5), 0.5, id="retry-own-delay"),
+        pytest.param(
+            Deferred(c.KUBERNETES_UNAVAILABLE, "later", requeue_after=60), 2.0, id="deferred-capped"
+        ),
+    ],
+)
+def test_a_failed_pass_sleeps_by_its_verdict(verdict: Verdict, seconds: float) -> None:
+    assert sleep_after(verdict, poll_max_seconds=2.0) == seconds

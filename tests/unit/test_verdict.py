@@ -10,8 +10,16 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import Condition, find_condition
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled, Transient, Waiting
 from sagemaker_pipelines_operator.reconcile.verdict import (
+    DEFAULT_RETRY_SECONDS,
+    Blocked,
+    Deferred,
+    NotReady,
+    Ready,
+    Requeue,
+    Retrying,
     Verdict,
     apply_verdict,
+    compute_outcome,
     progressing,
     ready,
     verdict_for_error,
@@ -97,5 +105,45 @@ def test_status_change_moves_transition_time_and_posts_event() -> None:
 
 
 def test_verdict_is_ready_only_when_ready_true() -> None:
-    conditions, _ = apply_verdict([], Verdict("True", c.RECONCILED, "done"), generation=1, now=T0)
+    conditions, _ = apply_verdict([], Ready(c.RECONCILED, "done"), generation=1, now=T0)
     assert status_of(conditions) == {"Ready": "True", "Reconciling": "False", "Stalled": "False"}
+
+
+@pytest.mark.parametrize(
+    ("verdict", "requeue"),
+    [
+        pytest.param(Ready(c.RECONCILED, "ok"), None, id="ready-done"),
+        pytest.param(Ready(c.RECONCILED, "ok", requeue_after=60), Requeue(60, backoff=False), id="ready-ttl"),
+        pytest.param(NotReady(c.PIPELINE_DELETED_IN_SAGEMAKER, "gone"), None, id="not-ready-done"),
+        pytest.param(Blocked(c.INVALID_SPEC, "bad"), None, id="blocked-done"),
+        pytest.param(
+            Blocked(c.AWS_REJECTED, "denied", requeue_after=300), Requeue(300, False), id="blocked-recheck"
+        ),
+        pytest.param(
+            Deferred(c.WAITING_FOR_PIPELINE, "later", requeue_after=7), Requeue(7, False), id="deferred"
+        ),
+        pytest.param(
+            Retrying(c.AWS_UNAVAILABLE, "503"), Requeue(DEFAULT_RETRY_SECONDS, True), id="retry-default"
+        ),
+        pytest.param(
+            Retrying(c.AWS_UNAVAILABLE, "slow", requeue_after=4), Requeue(4, True), id="retry-own-delay"
+        ),
+    ],
+)
+def test_one_outcome_decides_the_requeue(verdict: Verdict, requeue: Requeue | None) -> None:
+    assert compute_outcome([], verdict, generation=1, now=T0).requeue == requeue
+
+
+@pytest.mark.parametrize(
+    ("error", "variant"),
+    [
+        pytest.param(Stalled(c.INVALID_SPEC, "bad"), Blocked, id="stalled-blocks"),
+        pytest.param(Waiting(c.WAITING_FOR_PIPELINE, "later", delay=3), Deferred, id="waiting-defers"),
+        pytest.param(Transient(c.AWS_UNAVAILABLE, "503", delay=2), Retrying, id="transient-retries"),
+    ],
+)
+def test_one_policy_per_error_kind(error: ReconcileError, variant: type) -> None:
+    verdict = verdict_for_error(error)
+    assert type(verdict) is variant
+    assert (verdict.reason, verdict.message) == (error.reason, error.message)
+    assert verdict.requeue_after == getattr(error, "delay", None)

@@ -53,23 +53,34 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """Why `smpo dev` cannot start with these arguments, or None."""
+    from sagemaker_pipelines_operator.cli.emulator import EMULATOR_MISSING, emulator_installed
+
+    if not emulator_installed():
+        return EMULATOR_MISSING
+    for path, what in ((args.examples, "--examples"), (args.crds, "--crds")):
+        if not path.exists():
+            return f"{path} not found; run from the repository root or pass {what}"
+    if args.outcomes is not None:
+        from sagemaker_pipelines_emulator.outcome_rules import OutcomeRulesError, load_rules_file
+
+        try:
+            load_rules_file(args.outcomes)
+        except OutcomeRulesError as exc:
+            return f"--outcomes: {exc}"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from sagemaker_pipelines_operator.controlplane import ControlPlaneError
     from sagemaker_pipelines_operator.devstack.demo import Demo
     from sagemaker_pipelines_operator.devstack.stack import LocalStack, StackError
 
-    for path, what in ((args.examples, "--examples"), (args.crds, "--crds")):
-        if not path.exists():
-            print(f"smpo dev: {path} not found; run from the repository root or pass {what}", file=sys.stderr)
-            return 2
-    if args.outcomes is not None:
-        from sagemaker_pipelines_operator.emulator.outcome_rules import OutcomeRulesError, load_rules_file
-
-        try:
-            load_rules_file(args.outcomes)
-        except OutcomeRulesError as exc:
-            print(f"smpo dev: --outcomes: {exc}", file=sys.stderr)
-            return 2
+    unusable = usage_problem(args)
+    if unusable is not None:
+        print(f"smpo dev: {unusable}", file=sys.stderr)
+        return 2
     out = sys.stdout
     stack = LocalStack(directory=args.dir.resolve())
     try:

@@ -5,16 +5,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig, apply_update
-from sagemaker_pipelines_operator.emulator.outcome_rules import load_rules_file, rules_json
-from sagemaker_pipelines_operator.emulator.runner import serve
+if TYPE_CHECKING:
+    from sagemaker_pipelines_emulator.config import EmulatorConfig
+
+EMULATOR_PACKAGE = "sagemaker_pipelines_emulator"
+EMULATOR_MISSING = (
+    "the emulator package (sagemaker_pipelines_emulator) is not installed here; the operator's "
+    "image leaves it out. Install the project from its source tree (pip install -e .) to use it."
+)
+
+
+def emulator_installed() -> bool:
+    """Whether the emulator package can be imported (it is absent from the operator's image)."""
+    return importlib.util.find_spec(EMULATOR_PACKAGE) is not None
 
 
 def register(subparsers: Any) -> None:
@@ -52,6 +63,9 @@ def register(subparsers: Any) -> None:
 
 
 def build_config(args: argparse.Namespace) -> EmulatorConfig:
+    from sagemaker_pipelines_emulator.config import EmulatorConfig, apply_update
+    from sagemaker_pipelines_emulator.outcome_rules import load_rules_file, rules_json
+
     update: dict[str, Any] = json.loads(args.config) if args.config else {}
     update.update(step_seconds=args.step_seconds, account_id=args.account_id)
     if args.events_file:
@@ -62,6 +76,8 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
 
 
 async def _serve_until_signalled(config: EmulatorConfig, host: str, port: int) -> None:
+    from sagemaker_pipelines_emulator.runner import serve
+
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -76,6 +92,9 @@ async def _serve_until_signalled(config: EmulatorConfig, host: str, port: int) -
 
 
 def run(args: argparse.Namespace) -> int:
+    if not emulator_installed():
+        print(f"smpo emulator: {EMULATOR_MISSING}", file=sys.stderr)
+        return 2
     try:
         config = build_config(args)
     except (ValueError, TypeError) as exc:

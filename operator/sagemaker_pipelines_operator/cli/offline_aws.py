@@ -29,6 +29,18 @@ class OfflineCallRefused(Exception):
     """The SDK made an AWS call whose answer cannot be known offline."""
 
 
+# Replies that do not depend on the request. ListBuckets: the SDK looks for its bucket's creation
+# date; none found makes it HeadBucket next.
+_STATIC_ANSWERS: dict[str, dict[str, Any]] = {
+    "s3.HeadBucket": {},
+    "s3.CreateBucket": {},
+    "s3.PutBucketPolicy": {},
+    "s3.ListBuckets": {"Buckets": []},
+    "s3.GetBucketLocation": {"LocationConstraint": None},
+    "s3.ListObjectsV2": {"KeyCount": 0, "IsTruncated": False},
+}
+
+
 @dataclass(frozen=True)
 class Upload:
     uri: str
@@ -51,15 +63,8 @@ class OfflineAws:
         if operation == "sts.GetCallerIdentity":
             arn = f"arn:aws:iam::{self.account}:user/smpo-render"
             return metadata | {"Account": self.account, "Arn": arn, "UserId": "SMPORENDEROFFLINE"}
-        if operation in ("s3.HeadBucket", "s3.CreateBucket", "s3.PutBucketPolicy"):
-            return metadata
-        if operation == "s3.ListBuckets":
-            # The SDK looks for its bucket's creation date; none found makes it HeadBucket next.
-            return metadata | {"Buckets": []}
-        if operation == "s3.GetBucketLocation":
-            return metadata | {"LocationConstraint": None}
-        if operation == "s3.ListObjectsV2":
-            return metadata | {"KeyCount": 0, "IsTruncated": False}
+        if operation in _STATIC_ANSWERS:
+            return metadata | _STATIC_ANSWERS[operation]
         if operation in _UPLOADS:
             if self.allow_uploads:
                 if operation != "s3.UploadPart":

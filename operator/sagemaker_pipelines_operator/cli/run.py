@@ -27,7 +27,6 @@ def run(args: argparse.Namespace) -> int:
     from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
     from sagemaker_pipelines_operator.handlers.context import OperatorContext, load_kube_config
     from sagemaker_pipelines_operator.handlers.operator import run_operator
-    from sagemaker_pipelines_operator.handlers.preflight import PreflightError
     from sagemaker_pipelines_operator.observability.logging import configure_logging
 
     settings = from_arguments(args)
@@ -39,28 +38,31 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_format, settings.log_level)
     try:
         kube_config = load_kube_config(args.kubeconfig)
-    except kubernetes.config.ConfigException as exc:
-        print(
-            f"smpo run: no Kubernetes credentials ({exc}); pass --kubeconfig or set KUBECONFIG",
-            file=sys.stderr,
+        ctx = OperatorContext(
+            settings=settings,
+            aws=AwsAccess(settings.region, settings.aws_tps, settings.aws_burst),
+            kube_config=kube_config,
         )
-        return 2
-    ctx = OperatorContext(
-        settings=settings,
-        aws=AwsAccess(settings.region, settings.aws_tps, settings.aws_burst),
-        kube_config=kube_config,
-    )
-    try:
         asyncio.run(run_operator(ctx))
-    except PreflightError as exc:
-        print(f"smpo run: {exc}", file=sys.stderr)
-        return 2
-    except (ApiException, urllib3.exceptions.HTTPError) as exc:  # from the check before kopf starts
-        print(f"smpo run: cannot use the Kubernetes API at {kube_config.host}: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
-    except OSError as exc:  # e.g. the metrics or health port is taken
-        print(f"smpo run: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:
+        code, message = exit_for(exc)
+        print(f"smpo run: {message}", file=sys.stderr)
+        return code
     return 0
+
+
+def exit_for(exc: Exception) -> tuple[int, str]:
+    """Exit status and message for an error that ends `smpo run`; anything unexpected is raised."""
+    from sagemaker_pipelines_operator.handlers.preflight import PreflightError
+
+    if isinstance(exc, kubernetes.config.ConfigException):
+        return 2, f"no Kubernetes credentials ({exc}); pass --kubeconfig or set KUBECONFIG"
+    if isinstance(exc, PreflightError):  # the cluster lacks a CRD or the peering object
+        return 2, str(exc)
+    if isinstance(exc, ApiException | urllib3.exceptions.HTTPError):  # from the check before kopf
+        return 1, f"cannot use the Kubernetes API: {exc}"
+    if isinstance(exc, OSError):  # e.g. the metrics or health port is taken
+        return 1, str(exc)
+    raise exc

@@ -34,6 +34,11 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sagemaker_pipelines_operator.cli.emulator import EMULATOR_MISSING, emulator_installed
+
+    if not emulator_installed():
+        print(f"smpo test: {EMULATOR_MISSING}", file=sys.stderr)
+        return EXIT_USAGE
     from sagemaker_pipelines_operator.scenarios.report import junit_xml, render_github, render_text
     from sagemaker_pipelines_operator.scenarios.suite import run_file, scenario_files
     from sagemaker_pipelines_operator.validation.documents import UsageError

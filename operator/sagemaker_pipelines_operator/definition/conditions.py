@@ -16,7 +16,7 @@ ORDERINGS = frozenset(COMPARISONS) - {"Equals"}
 _KIND_OF_PARAMETER = {"String": "string", "Integer": "number", "Float": "number", "Boolean": "boolean"}
 
 
-def value_kind(value: object, parameter_types: Mapping[str, str]) -> str | None:
+def value_kind(value: object, parameter_types: Mapping[str, str]) -> str | None:  # noqa: PLR0911 (a type dispatch)
     """'number', 'string' or 'boolean' when known before the run, else None."""
     if isinstance(value, bool):
         return "boolean"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import kubernetes
 
 from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
 from sagemaker_pipelines_operator.observability.health import WatchClock
+from sagemaker_pipelines_operator.observability.tally import ResourceTally
 from sagemaker_pipelines_operator.settings import OperatorSettings
 
 
@@ -21,19 +25,36 @@ class OperatorContext:
     kube_config: Any
     """kubernetes.client.Configuration of the cluster being watched."""
     state: dict[str, Any] = field(default_factory=dict)
-    """Process-wide caches owned by handler modules (keyed by module)."""
+    """The PipelineRun runtime (handlers/pipelinerun.runtime), created on first use."""
+    pipeline_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    """One lock per Pipeline UID: passes of one Pipeline never overlap (handlers/pipeline_sync)."""
+    namespace_annotations: dict[str, tuple[float, dict[str, str]]] = field(default_factory=dict)
+    """Namespace → (monotonic read time, annotations), the tenancy cache (handlers/tenancy)."""
+    resource_tally: ResourceTally = field(default_factory=ResourceTally)
+    """Objects by kind and condition, for smpo_resources (handlers/resource_metrics)."""
+    annotation_problems: dict[str, str | None] = field(default_factory=dict)
+    """Pipeline UID → the last invalid-annotation message posted (handlers/pipeline_metrics)."""
     clock: WatchClock | None = None
     """Liveness/readiness state; created from the settings when not given."""
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """The wall clock schedules read (tests inject one they move)."""
 
     def __post_init__(self) -> None:
         if self.clock is None:
             self.clock = WatchClock(self.settings.watch_stall_seconds)
 
+    _api_client: Any = field(default=None, init=False, repr=False)
+
     @property
     def api_client(self) -> Any:
-        if "api_client" not in self.state:
-            self.state["api_client"] = kubernetes.client.ApiClient(self.kube_config)
-        return self.state["api_client"]
+        """The Kubernetes client, created on first use (its pool size is fixed by then)."""
+        if self._api_client is None:
+            self._api_client = kubernetes.client.ApiClient(self.kube_config)
+        return self._api_client
+
+    @property
+    def api_client_created(self) -> bool:
+        return self._api_client is not None
 
     @property
     def custom_objects(self) -> Any:

@@ -1,5 +1,5 @@
-"""Posting Kubernetes Events from any thread. kopf.event works only inside kopf's handler
-context; the run poller and the schedule daemons post through the client instead."""
+"""Posting Kubernetes Events, the one way every kind does it, from any thread (kopf.event works only
+inside kopf's handler context, and the run poller and schedule daemons post outside it)."""
 
 from __future__ import annotations
 

@@ -118,6 +118,8 @@ async def run_operator(
     # kopf would wait silently for a missing CRD or peering object: fail at once instead.
     await asyncio.to_thread(check_cluster, ctx.api_client, ours)
     BUILD_INFO.info({"version": __version__})
+    # Tasks of whoever runs us (a test, an embedding app) are theirs: shutdown leaves them alone.
+    theirs = asyncio.all_tasks()
     servers = await start_servers(ours, clock)
     started = asyncio.Event()
     vault = Vault()
@@ -148,17 +150,18 @@ async def run_operator(
     finally:
         waiter.cancel()
         await stop_servers(servers)
-        await finish_stragglers(SHUTDOWN_GRACE_SECONDS)
+        await finish_stragglers(SHUTDOWN_GRACE_SECONDS, spare=theirs)
         # kopf closes the vault's sessions on exit, but a timer whose sync handler was still in
         # its thread is left running; its status patch then opens a new session. Close that too.
         await vault.close()
         await drain_transports(TRANSPORT_DRAIN_SECONDS)
 
 
-async def finish_stragglers(grace_seconds: float) -> None:
-    """Wait up to `grace_seconds` for the loop's other tasks (handlers kopf left behind), then cancel
-    what is left."""
-    others = asyncio.all_tasks() - {asyncio.current_task()}
+async def finish_stragglers(grace_seconds: float, spare: set[asyncio.Task[Any]]) -> None:
+    """Wait up to `grace_seconds` for the tasks the operator started and kopf left behind (handlers
+    still in their threads), then cancel what is left. Tasks in `spare`, which existed before the
+    operator started, are never touched."""
+    others = asyncio.all_tasks() - spare - {asyncio.current_task()}
     if not others:
         return
     _, pending = await asyncio.wait(others, timeout=grace_seconds)

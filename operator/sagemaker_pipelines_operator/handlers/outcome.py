@@ -15,8 +15,15 @@ from pydantic import ValidationError
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import Condition, dump
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled
+from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.events import post_events
 from sagemaker_pipelines_operator.metrics import RECONCILE_DURATION, RECONCILE_TOTAL
-from sagemaker_pipelines_operator.reconcile.verdict import Verdict, apply_verdict, verdict_for_error
+from sagemaker_pipelines_operator.reconcile.verdict import (
+    Verdict,
+    apply_verdict,
+    requeue_of,
+    verdict_for_error,
+)
 
 
 def now() -> datetime:
@@ -29,7 +36,13 @@ def current_conditions(body: Any) -> list[Condition]:
 
 
 def write_verdict(
-    body: Any, patch: Any, verdict: Verdict, status_fields: dict[str, Any] | None = None
+    ctx: OperatorContext,
+    kind: str,
+    body: Any,
+    patch: Any,
+    verdict: Verdict,
+    *,
+    status_fields: dict[str, Any] | None = None,
 ) -> None:
     """Patch status (conditions, observedGeneration, extra fields) and post an Event on transition."""
     generation = body.get("metadata", {}).get("generation")
@@ -38,15 +51,14 @@ def write_verdict(
     patch.status["conditions"] = [dump(x) for x in conditions]
     patch.status["observedGeneration"] = generation
     if event is not None:
-        kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+        post_events(ctx, kind, body["metadata"], [event])
 
 
-def raise_for_kopf(verdict: Verdict, default_retry: float = 30.0) -> None:
-    """Turn a verdict into kopf's control flow: retry, requeue or done."""
-    if verdict.retry:
-        raise kopf.TemporaryError(verdict.message, delay=verdict.requeue_after or default_retry)
-    if verdict.requeue_after is not None:
-        raise kopf.TemporaryError(verdict.message, delay=verdict.requeue_after)
+def raise_for_kopf(verdict: Verdict) -> None:
+    """Turn a verdict's requeue (verdict.requeue_of) into kopf's control flow: come back, or done."""
+    requeue = requeue_of(verdict)
+    if requeue is not None:
+        raise kopf.TemporaryError(verdict.message, delay=requeue.after)
 
 
 @contextmanager
@@ -73,7 +85,13 @@ def parse_error(error: ValidationError) -> Stalled:
     return Stalled(c.INVALID_SPEC, f"invalid spec: {problems}")
 
 
-def run_pass(kind: str, body: Any, patch: Any, work: Callable[[], tuple[Verdict, dict[str, Any]]]) -> None:
+def run_pass(
+    ctx: OperatorContext,
+    kind: str,
+    body: Any,
+    patch: Any,
+    work: Callable[[], tuple[Verdict, dict[str, Any]]],
+) -> None:
     """Run `work` (which returns a verdict and status fields), map errors, write, and signal kopf."""
     with reconcile_pass(kind) as record:
         try:
@@ -82,6 +100,6 @@ def run_pass(kind: str, body: Any, patch: Any, work: Callable[[], tuple[Verdict,
             verdict, fields = verdict_for_error(parse_error(exc)), {}
         except ReconcileError as exc:
             verdict, fields = verdict_for_error(exc), {}
-        write_verdict(body, patch, verdict, fields)
+        write_verdict(ctx, kind, body, patch, verdict, status_fields=fields)
         record(verdict.result)
     raise_for_kopf(verdict)

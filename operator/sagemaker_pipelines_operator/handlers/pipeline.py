@@ -55,7 +55,7 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     )
     def reconcile(body: kopf.Body, patch: kopf.Patch, retry: int, **_: Any) -> None:
         with pipeline_lock(ctx, str(body.metadata.uid)):
-            run_pass(KIND, body, patch, lambda: sync_pipeline(ctx, body, attempt=retry))
+            run_pass(ctx, KIND, body, patch, lambda: sync_pipeline(ctx, body, attempt=retry))
 
     @kopf.timer(
         GROUP,
@@ -108,7 +108,7 @@ def resync_pipeline(
     if action is ResyncAction.CONFIRM:
         patch.status["lastSyncTime"] = rfc3339(now())
     elif action is ResyncAction.RECONCILE:
-        run_pass(KIND, body, patch, lambda: sync_pipeline(ctx, body))
+        run_pass(ctx, KIND, body, patch, lambda: sync_pipeline(ctx, body))
 
 
 def _resync_action(ctx: OperatorContext, body: dict[str, Any], listing: PipelineListing) -> ResyncAction:

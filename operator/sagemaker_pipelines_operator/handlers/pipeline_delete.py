@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import kopf
 from pydantic import ValidationError
 
 from sagemaker_pipelines_operator.api import conditions as c
@@ -14,6 +13,7 @@ from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.aws import pipelines as sm
 from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.events import post_events
 from sagemaker_pipelines_operator.handlers.outcome import raise_for_kopf, reconcile_pass, write_verdict
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.reconcile.pipeline import Ownership, owner_tag_value, ownership
@@ -26,7 +26,7 @@ from sagemaker_pipelines_operator.reconcile.pipeline_deletion import (
 )
 from sagemaker_pipelines_operator.reconcile.pipeline_inputs import sagemaker_name
 from sagemaker_pipelines_operator.reconcile.pipeline_requests import request_token
-from sagemaker_pipelines_operator.reconcile.verdict import verdict_for_error
+from sagemaker_pipelines_operator.reconcile.verdict import Event, verdict_for_error
 
 STALLED_DELETE_RETRY = 300.0
 """A deletion that needs a person (access denied, say) is retried this rarely, keeping the
@@ -38,10 +38,10 @@ def delete_pipeline_resource(ctx: OperatorContext, body: Any, patch: Any, kind: 
     finalizer may be removed."""
     with reconcile_pass(kind) as record:
         try:
-            plan = _deletion_work(ctx, body)
+            plan = _deletion_work(ctx, body, kind)
         except ReconcileError as exc:
             verdict = verdict_for_error(exc)
-            write_verdict(body, patch, verdict)
+            write_verdict(ctx, kind, body, patch, verdict)
             record(verdict.result)
             if verdict.stalled:  # kept as Stalled=True, but looked at again: the finalizer stays
                 verdict = replace(verdict, requeue_after=STALLED_DELETE_RETRY)
@@ -55,10 +55,10 @@ def delete_pipeline_resource(ctx: OperatorContext, body: Any, patch: Any, kind: 
         DeletionStep.DELETE: c.DELETED,
     }
     if plan.step in reasons:
-        kopf.event(body, type=kind_of_event, reason=reasons[plan.step], message=plan.message)
+        post_events(ctx, kind, body["metadata"], [Event(kind_of_event, reasons[plan.step], plan.message)])
 
 
-def _deletion_work(ctx: OperatorContext, body: Any) -> DeletionPlan:
+def _deletion_work(ctx: OperatorContext, body: Any, kind: str) -> DeletionPlan:
     try:
         pipeline = Pipeline.model_validate(dict(body))
     except ValidationError:
@@ -84,7 +84,7 @@ def _deletion_work(ctx: OperatorContext, body: Any) -> DeletionPlan:
                 sm.stop_pipeline_execution(api, arn, request_token(str(meta["uid"]), "stop", arn))
             except NotFound:
                 continue  # finished and gone between listing and stopping
-        kopf.event(body, type="Normal", reason=c.STOPPING_EXECUTIONS, message=plan.message)
+        post_events(ctx, kind, meta, [Event("Normal", c.STOPPING_EXECUTIONS, plan.message)])
     if plan.step in (DeletionStep.STOP, DeletionStep.WAIT):
         raise Waiting(c.DELETING, plan.message, delay=ctx.settings.poll_min_seconds)
     if plan.step is DeletionStep.DELETE:

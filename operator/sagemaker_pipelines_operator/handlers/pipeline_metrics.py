@@ -13,13 +13,15 @@ import kopf
 
 from sagemaker_pipelines_operator import GROUP
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.events import post_events
 from sagemaker_pipelines_operator.metrics import forget_pipeline, set_pipeline_ready, track_pipeline
 from sagemaker_pipelines_operator.observability.intervals import export_expected_interval
 from sagemaker_pipelines_operator.observability.tally import condition_of
+from sagemaker_pipelines_operator.reconcile.verdict import Event
 
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
-    problems: dict[str, str | None] = ctx.state.setdefault("pipeline_metrics.problems", {})
+    problems = ctx.annotation_problems
 
     @kopf.on.event(GROUP, "pipelines", id="pipeline_metrics", registry=registry)
     def export(event: kopf.RawEvent, body: kopf.Body, namespace: str | None, name: str, **_: Any) -> None:
@@ -32,5 +34,5 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
         set_pipeline_ready(str(namespace), name, condition_of(body.get("status")) == "Ready")
         problem = export_expected_interval(str(namespace), name, dict(body.metadata.annotations))
         if problem and problems.get(uid) != problem:
-            kopf.event(body, type="Warning", reason="InvalidAnnotation", message=problem)
+            post_events(ctx, "Pipeline", body["metadata"], [Event("Warning", "InvalidAnnotation", problem)])
         problems[uid] = problem

@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import kopf
-
 from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipeline import OWNER_TAG_KEY, Pipeline
@@ -18,6 +16,7 @@ from sagemaker_pipelines_operator.aws import pipelines as sm
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
 from sagemaker_pipelines_operator.errors import NotFound, Stalled, Transient, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.events import post_events
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.handlers.outcome import now
 from sagemaker_pipelines_operator.handlers.pipeline_source import load_definition
@@ -48,7 +47,9 @@ from sagemaker_pipelines_operator.reconcile.pipeline_status import (
     plan_events,
 )
 from sagemaker_pipelines_operator.reconcile.run_on_change import run_on_change_due, run_on_change_manifest
-from sagemaker_pipelines_operator.reconcile.verdict import Verdict
+from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict
+
+KIND = "Pipeline"
 
 log = logging.getLogger(__name__)
 _locks_guard = threading.Lock()
@@ -59,14 +60,14 @@ def pipeline_lock(ctx: OperatorContext, uid: str) -> Iterator[None]:
     """Serialises passes of one Pipeline: kopf runs timers beside change handlers, and two passes
     deciding on the same live state would both write."""
     with _locks_guard:
-        lock = ctx.state.setdefault("pipeline_locks", {}).setdefault(uid, threading.Lock())
+        lock = ctx.pipeline_locks.setdefault(uid, threading.Lock())
     with lock:
         yield
 
 
 def forget_pipeline(ctx: OperatorContext, uid: str) -> None:
     with _locks_guard:
-        ctx.state.get("pipeline_locks", {}).pop(uid, None)
+        ctx.pipeline_locks.pop(uid, None)
 
 
 def read_live(api: SageMakerApi, name: str) -> LivePipeline | None:
@@ -110,8 +111,7 @@ def _sync(ctx: OperatorContext, body: Any, attempt: int) -> tuple[Verdict, dict[
         applied = apply_plan(api, plan, desired, recorded, live, uid=str(body["metadata"]["uid"]))
     except NotFound as exc:  # deleted between our read and our write: read again shortly
         raise Waiting(c.PIPELINE_DELETED_IN_SAGEMAKER, f"{exc.message}; looking again", delay=1.0) from exc
-    for event in plan_events(plan, desired, applied.version_id):
-        kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+    post_events(ctx, KIND, body["metadata"], plan_events(plan, desired, applied.version_id))
     fields = pipeline_status_fields(plan, desired, recorded, applied, now=now())
     if "driftCount" in fields:
         PIPELINE_DRIFT_TOTAL.labels(namespace=namespace, pipeline=name).inc()
@@ -179,10 +179,6 @@ def run_on_change(
             raise classify_kube_error(exc, f"pipelineRun {run}") from exc
         log.info("runOnChange PipelineRun %s already exists", run)
     else:
-        kopf.event(
-            body,
-            type="Normal",
-            reason=c.RUN_CREATED,
-            message=f"created PipelineRun {run} for the new definition",
-        )
+        created = Event("Normal", c.RUN_CREATED, f"created PipelineRun {run} for the new definition")
+        post_events(ctx, KIND, body["metadata"], [created])
     return {"runOnChangeHash": applied_hash}

@@ -28,7 +28,7 @@ from sagemaker_pipelines_operator.handlers.runpoller import POOL_SIZE, RunPoller
 from sagemaker_pipelines_operator.handlers.runstarter import RunStarter
 from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
-from sagemaker_pipelines_operator.reconcile.runstatus import phase_verdict
+from sagemaker_pipelines_operator.reconcile.runstatus import phase_verdict, with_conditions
 from sagemaker_pipelines_operator.reconcile.verdict import Verdict, ready, verdict_for_error
 
 KIND = "PipelineRun"
@@ -70,7 +70,7 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     rt = runtime(ctx)
     # Every kopf worker thread and every poller thread may hold a connection at once; urllib3's
     # default pool (5 per core) makes the rest open and drop a TLS connection per request.
-    if "api_client" not in ctx.state:
+    if not ctx.api_client_created:
         wanted = ctx.settings.max_workers + POOL_SIZE + 4
         ctx.kube_config.connection_pool_maxsize = max(ctx.kube_config.connection_pool_maxsize or 0, wanted)
 
@@ -92,12 +92,12 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
                 run = PipelineRun.model_validate(dict(body))
             except ValidationError as exc:
                 verdict = verdict_for_error(parse_error(exc))
-                write_verdict(body, patch, verdict)
+                write_verdict(ctx, KIND, body, patch, verdict)
             else:
                 try:
                     verdict = reconcile_run(ctx, rt, run, datetime.now(UTC))
                 except ReconcileError as exc:
-                    verdict = rt.starter.block(run, exc, datetime.now(UTC))
+                    verdict = rt.starter.cannot_proceed(run, exc, datetime.now(UTC))
             record(verdict.result)
         # Waiting runs re-check at the poll cadence, so tests with fast polling stay fast.
         if verdict.requeue_after is not None and not verdict.retry:
@@ -106,27 +106,32 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
 
     @kopf.on.delete(GROUP, PLURAL, registry=registry)
     def delete(body: kopf.Body, **_: Any) -> None:
-        try:
-            run = PipelineRun.model_validate(dict(body))
-        except ValidationError:
-            return
-        uid = str(run.metadata["uid"])
-        tracked = rt.tracker.untrack(uid)
-        rt.tracker.forget_expiry(uid)
-        current = tracked.run if tracked is not None else run
-        try:
-            role = namespace_role_arn(ctx, run.metadata["namespace"])
-            rt.starter.stop_on_delete(current, role)
-        except Transient as exc:  # SageMaker unreachable: keep the finalizer and try again
-            raise kopf.TemporaryError(exc.message, delay=10) from exc
-        except ReconcileError as exc:  # refused (role, access): the object goes, say why in the log
-            log.warning(
-                "not stopping the execution of %s/%s: %s",
-                run.metadata["namespace"],
-                run.metadata["name"],
-                exc,
-            )
-        rt.metrics.forget(uid)
+        delete_run(ctx, rt, body)
+
+
+def delete_run(ctx: OperatorContext, rt: RunRuntime, body: kopf.Body) -> None:
+    """The run is going: forget it, and stop its execution unless told not to."""
+    try:
+        run = PipelineRun.model_validate(dict(body))
+    except ValidationError:
+        return
+    uid = str(run.metadata["uid"])
+    tracked = rt.tracker.untrack(uid)
+    rt.tracker.forget_expiry(uid)
+    current = tracked.run if tracked is not None else run
+    try:
+        role = namespace_role_arn(ctx, run.metadata["namespace"])
+        rt.starter.stop_on_delete(current, role)
+    except Transient as exc:  # SageMaker unreachable: keep the finalizer and try again
+        raise kopf.TemporaryError(exc.message, delay=10) from exc
+    except ReconcileError as exc:  # refused (role, access): the object goes, say why in the log
+        log.warning(
+            "not stopping the execution of %s/%s: %s",
+            run.metadata["namespace"],
+            run.metadata["name"],
+            exc,
+        )
+    rt.metrics.forget(uid)
 
 
 def reconcile_run(ctx: OperatorContext, rt: RunRuntime, run: PipelineRun, now: datetime) -> Verdict:
@@ -147,8 +152,11 @@ def reconcile_run(ctx: OperatorContext, rt: RunRuntime, run: PipelineRun, now: d
         return ready("Accepted", "spec change handed to the poller")
     role = namespace_role_arn(ctx, run.metadata["namespace"])
     if phase in (Phase.EXECUTING, Phase.STOPPING) and status.execution_arn:
-        rt.tracker.track(run, role)
-        return phase_verdict(status)
+        # Conditions may still say why the run could not be tracked before (a refused role).
+        verdict = phase_verdict(status)
+        tracking = with_conditions(status, verdict, generation=run.metadata.get("generation"), now=now)
+        rt.tracker.track(rt.applier.write(run, tracking, [], now=now), role)
+        return verdict
     return rt.starter.start(run, role, now)
 
 

@@ -11,11 +11,10 @@ import kopf
 from sagemaker_pipelines_operator import GROUP
 from sagemaker_pipelines_operator.api.kinds import KINDS
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.observability.tally import ResourceTally
 
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
-    tally: ResourceTally = ctx.state.setdefault("resource_metrics.tally", ResourceTally())
+    tally = ctx.resource_tally
     if ctx.clock is not None:
         ctx.clock.expect_events_while(lambda: tally.count(("Pipeline", "Ready")) > 0)
 

@@ -174,9 +174,7 @@ class RunPoller:
         phase = after.status.phase
         if phase is not None and phase.finished and not tracked.final_steps_pending:
             self.tracker.untrack(tracked.uid)
-            self._expire_later(
-                after.metadata, after.spec.ttl_seconds_after_finished, after.status.completion_time
-            )
+            self.tracker.expire_after_ttl(after)
 
     def _observe(
         self,
@@ -227,9 +225,3 @@ class RunPoller:
         only while the steps allowance lasts: the cost must not grow with runs."""
         waited = self.tracker.clock() - tracked.steps_checked
         return waited >= self.ctx.settings.poll_max_seconds and self._steps_bucket.try_acquire() == 0.0
-
-    def _expire_later(self, meta: Mapping[str, Any], ttl: int | None, completed: datetime | None) -> None:
-        if ttl is None:
-            return
-        at = (completed or self.wall_clock()).timestamp() + ttl
-        self.tracker.expire(Expiry(str(meta["uid"]), str(meta["namespace"]), str(meta["name"]), at))

@@ -18,7 +18,7 @@ from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import find_condition
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
-from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase, PipelineRunStatus
 from sagemaker_pipelines_operator.aws.executions import describe_execution, start_execution, stop_execution
 from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Stalled, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
@@ -37,8 +37,8 @@ from sagemaker_pipelines_operator.reconcile.runstart import (
     source_run_arn,
     start_request,
 )
-from sagemaker_pipelines_operator.reconcile.runstatus import blocked_status
-from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict
+from sagemaker_pipelines_operator.reconcile.runstatus import blocked_status, untracked_status
+from sagemaker_pipelines_operator.reconcile.verdict import Verdict, transition_event
 
 Phase = PipelineRunPhase
 log = logging.getLogger(__name__)
@@ -80,18 +80,30 @@ class RunStarter:
         self.tracker.track(run, role, first_poll_in=self.ctx.settings.poll_min_seconds)
         return started.verdict
 
+    def cannot_proceed(self, run: PipelineRun, error: ReconcileError, now: datetime) -> Verdict:
+        """Write why a pass over the run could not finish. Only a Pending run can be blocked (and
+        failed): from Starting on an execution may exist, and it runs whatever we can see."""
+        if (run.status.phase or Phase.PENDING) == Phase.PENDING:
+            return self.block(run, error, now)
+        generation = run.metadata.get("generation")
+        status, verdict = untracked_status(run.status, error, generation=generation, now=now)
+        self._write_with_event(run, status, verdict, now)
+        return verdict
+
     def block(self, run: PipelineRun, error: ReconcileError, now: datetime) -> Verdict:
         """Write why the run cannot start (Waiting: Pending; Stalled: Failed; Transient: retry)."""
         generation = run.metadata.get("generation")
         status, verdict = blocked_status(run.status, error, generation=generation, now=now)
-        before = find_condition(run.status.conditions, c.READY)
-        events = []
-        if before is None or (before.reason, before.message) != (verdict.reason, verdict.message):
-            kind = "Warning" if verdict.stalled or verdict.retry else "Normal"
-            events.append(Event(kind, verdict.reason, verdict.message))
+        self._write_with_event(run, status, verdict, now)
+        return verdict
+
+    def _write_with_event(
+        self, run: PipelineRun, status: PipelineRunStatus, verdict: Verdict, now: datetime
+    ) -> None:
+        event = transition_event(find_condition(run.status.conditions, c.READY), verdict)
+        events = [event] if event is not None else []
         finished = status.phase is not None and status.phase.finished
         self.applier.write(run, status, events, finished_now=finished, now=now)
-        return verdict
 
     def stop_on_delete(self, run: PipelineRun, role: str | None) -> None:
         """The run is being deleted: stop its execution unless `stopOnDelete: false`. A run left in

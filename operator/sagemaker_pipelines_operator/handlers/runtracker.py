@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
+from sagemaker_pipelines_operator.reconcile.run_deadlines import ttl_expiry
 
 _EXECUTION_PHASES = frozenset({PipelineRunPhase.EXECUTING, PipelineRunPhase.STOPPING})
 GroupKey = tuple[str, str | None, str]
@@ -164,12 +165,12 @@ class RunTracker:
     def expire_after_ttl(self, run: PipelineRun) -> None:
         """Arm (or disarm) the deletion of a finished run per its ttlSecondsAfterFinished."""
         uid = str(run.metadata["uid"])
-        ttl, completed = run.spec.ttl_seconds_after_finished, run.status.completion_time
-        if ttl is None or completed is None:
+        at = ttl_expiry(run)
+        if at is None:
             self.forget_expiry(uid)
             return
         meta = run.metadata
-        self.expire(Expiry(uid, str(meta["namespace"]), str(meta["name"]), completed.timestamp() + ttl))
+        self.expire(Expiry(uid, str(meta["namespace"]), str(meta["name"]), at.timestamp()))
 
     def forget_expiry(self, uid: str) -> None:
         with self._lock:

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import kopf
@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.api import conditions as c
-from sagemaker_pipelines_operator.api.common import Condition, dump
-from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
+from sagemaker_pipelines_operator.api.common import dump
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.api.schedule import PipelineSchedule, PipelineScheduleStatus
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
@@ -33,14 +33,13 @@ from sagemaker_pipelines_operator.reconcile.schedule import (
     ScheduledRun,
     SchedulePlan,
     plan_schedule,
+    sleep_after,
 )
-from sagemaker_pipelines_operator.reconcile.verdict import Event, apply_verdict, verdict_for_error
+from sagemaker_pipelines_operator.reconcile.verdict import Verdict, compute_outcome, verdict_for_error
 
 KIND = "PipelineSchedule"
 PLURAL = "pipelineschedules"
 RUNS = "pipelineruns"
-STALLED_SLEEP_SECONDS = 3600.0
-"""A schedule with an invalid spec sleeps until its spec changes (which wakes it)."""
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ class Wakers:
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     wakers = Wakers()
-    clock: Clock = ctx.settings.extra.get("clock") or (lambda: datetime.now(UTC))
+    clock: Clock = ctx.now
 
     def run_finished(run: PipelineRun) -> None:
         uid = (run.metadata.get("labels") or {}).get(SCHEDULE_UID_LABEL)
@@ -103,26 +102,35 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
 
 
 def schedule_pass(ctx: OperatorContext, body: dict[str, Any], clock: Clock) -> float:
-    """One pass; returns the seconds to sleep. Never raises: a daemon that dies stops scheduling."""
+    """One pass; returns the seconds to sleep. Never raises: a daemon that dies stops scheduling.
+    What stops a pass is written as conditions (and an Event), like every other kind's errors."""
     with reconcile_pass(KIND) as record:
         try:
             schedule = PipelineSchedule.model_validate(body)
-        except ValidationError as exc:
-            _write_stalled(ctx, body, parse_error(exc), clock())
-            record("stalled")
-            return STALLED_SLEEP_SECONDS
-        try:
             plan = plan_schedule(schedule, _owned_runs(ctx, schedule), clock())
             _apply(ctx, schedule, plan)
+        except ValidationError as exc:
+            verdict = verdict_for_error(_invalid_spec(exc))
         except ReconcileError as exc:
             log.warning("schedule %s/%s: %s", body["metadata"]["namespace"], body["metadata"]["name"], exc)
-            record("transient")
-            return ctx.settings.poll_max_seconds
-        record("success")
-    # Look again at least at the slowest poll cadence: it costs one list of the schedule's runs,
-    # and it bounds the effect of a missed wake-up or a clock step (finishing runs and spec
-    # changes also wake the daemon directly).
-    return min(plan.wake_after, ctx.settings.poll_max_seconds)
+            verdict = verdict_for_error(exc)
+        else:
+            record("success")
+            # Look again at least at the slowest poll cadence: it costs one list of the schedule's
+            # runs, and it bounds the effect of a missed wake-up or a clock step (finishing runs
+            # and spec changes also wake the daemon directly).
+            return min(plan.wake_after, ctx.settings.poll_max_seconds)
+        record(verdict.result)
+        _write_verdict(ctx, body, verdict, clock())
+    return sleep_after(verdict, ctx.settings.poll_max_seconds)
+
+
+def _invalid_spec(error: ValidationError) -> Stalled:
+    stalled = parse_error(error)
+    fields = {tuple(str(part) for part in e["loc"][:2]) for e in error.errors(include_url=False)}
+    if fields & {("spec", "schedule"), ("spec", "timeZone")}:
+        return Stalled(c.INVALID_SCHEDULE, stalled.message)
+    return stalled
 
 
 def _owned_runs(ctx: OperatorContext, schedule: PipelineSchedule) -> list[ScheduledRun]:
@@ -137,25 +145,29 @@ def _owned_runs(ctx: OperatorContext, schedule: PipelineSchedule) -> list[Schedu
         )
     except Exception as exc:
         raise classify_kube_error(exc, f"runs of {KIND} {meta['name']}") from exc
-    runs = []
-    for item in listing.get("items", []):
-        owners = item["metadata"].get("ownerReferences") or []
-        if not any(o.get("uid") == meta["uid"] for o in owners):
-            continue  # a copied label is not ownership
-        status = item.get("status") or {}
-        phase = str(status.get("phase") or "")
-        scheduled = (item["metadata"].get("annotations") or {}).get(SCHEDULED_TIME_ANNOTATION)
-        completed = status.get("completionTime")
-        runs.append(
-            ScheduledRun(
-                name=item["metadata"]["name"],
-                scheduled_time=_parse_time(scheduled),
-                phase=PipelineRunPhase(phase) if phase in set(PipelineRunPhase) else None,
-                completion_time=_parse_time(completed),
-                cancel=bool((item.get("spec") or {}).get("cancel")),
-            )
-        )
-    return runs
+    return [run for item in listing.get("items", []) if (run := _scheduled_run(item, meta["uid"]))]
+
+
+def _scheduled_run(item: dict[str, Any], schedule_uid: str) -> ScheduledRun | None:
+    """A run this schedule owns, read through the model (None: not ours). One the model cannot
+    read still counts, as active, so that Forbid never starts a second run beside it."""
+    owners = item["metadata"].get("ownerReferences") or []
+    if not any(o.get("uid") == schedule_uid for o in owners):
+        return None  # a copied label is not ownership
+    name = str(item["metadata"]["name"])
+    try:
+        run = PipelineRun.model_validate(item)
+    except ValidationError as exc:
+        log.warning("run %s of schedule %s: unreadable, counted as active: %s", name, schedule_uid, exc)
+        return ScheduledRun(name=name, scheduled_time=None, phase=None)
+    scheduled = (run.metadata.get("annotations") or {}).get(SCHEDULED_TIME_ANNOTATION)
+    return ScheduledRun(
+        name=name,
+        scheduled_time=datetime.fromisoformat(scheduled) if scheduled else None,
+        phase=run.status.phase,
+        completion_time=run.status.completion_time,
+        cancel=run.spec.cancel,
+    )
 
 
 def _apply(ctx: OperatorContext, schedule: PipelineSchedule, plan: SchedulePlan) -> None:
@@ -194,35 +206,27 @@ def _kube(what: str, call: Callable[..., Any], *args: Any, ns: str, ok: tuple[in
         raise classify_kube_error(exc, f"{KIND}: {what}") from exc
 
 
-def _write_stalled(ctx: OperatorContext, body: dict[str, Any], error: Stalled, now: datetime) -> None:
+def _write_verdict(ctx: OperatorContext, body: dict[str, Any], verdict: Verdict, now: datetime) -> None:
+    """Conditions from the one outcome function, written if they changed, and their Event."""
     meta = body["metadata"]
-    raw = (body.get("status") or {}).get("conditions") or []
     before = PipelineScheduleStatus.model_validate(body.get("status") or {})
-    stalled = Stalled(c.INVALID_SCHEDULE, error.message) if "schedule" in error.message.lower() else error
-    conditions, event = apply_verdict(
-        [Condition.model_validate(x) for x in raw],
-        verdict_for_error(stalled),
-        generation=meta.get("generation"),
-        now=now,
-    )
+    outcome = compute_outcome(before.conditions, verdict, generation=meta.get("generation"), now=now)
     after = before.model_copy(
-        update={"conditions": conditions, "observed_generation": meta.get("generation")}
+        update={"conditions": outcome.conditions, "observed_generation": meta.get("generation")}
     )
-    if dump(after) != dump(before):
-        patch = status_patch(before, after)
-        _kube(
-            "status",
-            ctx.custom_objects.patch_namespaced_custom_object_status,
-            PLURAL,
-            meta["name"],
-            patch,
-            ns=meta["namespace"],
-        )
-    if event is not None:
-        post_events(ctx, KIND, meta, [Event(event.type, event.reason, event.message)])
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    try:
+        if dump(after) != dump(before):
+            patch = status_patch(before, after)
+            _kube(
+                "status",
+                ctx.custom_objects.patch_namespaced_custom_object_status,
+                PLURAL,
+                meta["name"],
+                patch,
+                ns=meta["namespace"],
+            )
+    except ReconcileError as exc:  # the next pass writes it; a daemon must not die of it
+        log.warning("schedule %s/%s: status not written: %s", meta["namespace"], meta["name"], exc)
+        return
+    if outcome.event is not None:
+        post_events(ctx, KIND, meta, [outcome.event])

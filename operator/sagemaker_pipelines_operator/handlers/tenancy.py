@@ -14,7 +14,6 @@ from sagemaker_pipelines_operator.reconcile.tenancy import namespace_role
 CACHE_SECONDS = 30.0
 """How long an annotation read is reused; annotating a namespace takes effect within this time."""
 
-_STATE_KEY = "namespace_annotations"
 _lock = threading.Lock()
 
 
@@ -32,7 +31,7 @@ def namespace_role_arn(ctx: OperatorContext, namespace: str) -> str | None:
 def _annotations(ctx: OperatorContext, namespace: str) -> dict[str, str]:
     ttl = min(CACHE_SECONDS, ctx.settings.resync_seconds / 2)
     with _lock:
-        cache: dict[str, tuple[float, dict[str, str]]] = ctx.state.setdefault(_STATE_KEY, {})
+        cache = ctx.namespace_annotations
         hit = cache.get(namespace)
     if hit is not None and time.monotonic() - hit[0] < ttl:
         return hit[1]

@@ -236,31 +236,14 @@ def plan_pipeline(desired: DesiredPipeline, live: LivePipeline | None, recorded:
     """The action that brings SageMaker to the spec, or the reason not to touch it."""
     git_moved = desired.fingerprint() != recorded.applied_hash
     if live is None:
-        if not _was_ours(desired, recorded):
-            return PipelinePlan(PipelineAction.CREATE)
-        message = f"SageMaker pipeline {desired.name} was deleted outside Git"
-        if desired.report_drift and not git_moved:
-            return PipelinePlan(PipelineAction.REPORT, drift=True, missing=True, message=message)
-        return PipelinePlan(PipelineAction.CREATE, drift=True, missing=True, message=message)
-
+        return _plan_absent(desired, recorded, git_moved)
     owner = ownership(live.tags, desired.owner)
-    if owner is Ownership.ELSEWHERE:
-        return PipelinePlan(
-            PipelineAction.REFUSE,
-            message=f"SageMaker pipeline {desired.name} is managed by {live.tags[OWNER_TAG_KEY]} "
-            f"(tag {OWNER_TAG_KEY}); this resource will not touch it",
-        )
-    adopting = owner is Ownership.UNOWNED and live.arn != recorded.arn
-    if adopting and not desired.adopt:
-        return PipelinePlan(
-            PipelineAction.REFUSE,
-            message=f"SageMaker pipeline {desired.name} already exists and no resource owns it; "
-            "set adoptionPolicy: Adopt to take it over",
-        )
-
+    refusal = _refusal(desired, live, recorded, owner)
+    if refusal is not None:
+        return refusal
     changed = changed_fields(desired, live)
     add, delete = tag_changes(desired.tags, live.tags)
-    if adopting:
+    if owner is Ownership.UNOWNED and live.arn != recorded.arn:
         return PipelinePlan(PipelineAction.ADOPT, changed, add, delete)
     if not (changed or add or delete):
         return PipelinePlan(PipelineAction.NONE)
@@ -269,6 +252,33 @@ def plan_pipeline(desired: DesiredPipeline, live: LivePipeline | None, recorded:
     # Git did not move since the last apply, so SageMaker was changed behind our back.
     plan = PipelinePlan(PipelineAction.UPDATE, changed, add, delete, drift=True)
     message = f"live pipeline differs from the spec in: {', '.join(plan.differences)}"
-    if desired.report_drift:
-        return PipelinePlan(PipelineAction.REPORT, changed, add, delete, drift=True, message=message)
-    return PipelinePlan(PipelineAction.UPDATE, changed, add, delete, drift=True, message=message)
+    action = PipelineAction.REPORT if desired.report_drift else PipelineAction.UPDATE
+    return PipelinePlan(action, changed, add, delete, drift=True, message=message)
+
+
+def _plan_absent(desired: DesiredPipeline, recorded: Recorded, git_moved: bool) -> PipelinePlan:
+    """No SageMaker pipeline of that name: create it, unless it was ours and Report forbids."""
+    if not _was_ours(desired, recorded):
+        return PipelinePlan(PipelineAction.CREATE)
+    message = f"SageMaker pipeline {desired.name} was deleted outside Git"
+    action = PipelineAction.REPORT if desired.report_drift and not git_moved else PipelineAction.CREATE
+    return PipelinePlan(action, drift=True, missing=True, message=message)
+
+
+def _refusal(
+    desired: DesiredPipeline, live: LivePipeline, recorded: Recorded, owner: Ownership
+) -> PipelinePlan | None:
+    """Why this resource must not touch the live pipeline (another owner, no adoption), or None."""
+    if owner is Ownership.ELSEWHERE:
+        return PipelinePlan(
+            PipelineAction.REFUSE,
+            message=f"SageMaker pipeline {desired.name} is managed by {live.tags[OWNER_TAG_KEY]} "
+            f"(tag {OWNER_TAG_KEY}); this resource will not touch it",
+        )
+    if owner is Ownership.UNOWNED and live.arn != recorded.arn and not desired.adopt:
+        return PipelinePlan(
+            PipelineAction.REFUSE,
+            message=f"SageMaker pipeline {desired.name} already exists and no resource owns it; "
+            "set adoptionPolicy: Adopt to take it over",
+        )
+    return None

@@ -17,7 +17,7 @@ from sagemaker_pipelines_operator.reconcile.pipeline import (
     PipelinePlan,
     Recorded,
 )
-from sagemaker_pipelines_operator.reconcile.verdict import ConditionUpdate, Event, Verdict, ready
+from sagemaker_pipelines_operator.reconcile.verdict import ConditionUpdate, Event, NotReady, Verdict, ready
 
 
 def precise_rfc3339(moment: datetime) -> str:
@@ -57,9 +57,7 @@ def pipeline_verdict(
     also = (drifted,) if drifted is not None else ()
     if plan.action is PipelineAction.REPORT and plan.missing:
         # Nothing can run on a pipeline that is gone; Report forbids recreating it.
-        return Verdict(
-            "False", c.PIPELINE_DELETED_IN_SAGEMAKER, f"{plan.message} (driftPolicy: Report)", also=also
-        )
+        return NotReady(c.PIPELINE_DELETED_IN_SAGEMAKER, f"{plan.message} (driftPolicy: Report)", also=also)
     version = applied.version_id if applied.version_id is not None else recorded.pipeline_version_id
     shown = f" version {version}" if version is not None else ""
     message = f"SageMaker pipeline {desired.name}{shown} matches the spec"

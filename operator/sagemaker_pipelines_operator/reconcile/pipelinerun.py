@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase, PipelineRunStatus
 from sagemaker_pipelines_operator.errors import Stalled
+from sagemaker_pipelines_operator.reconcile.run_deadlines import timed_out, timeout_in, ttl_expiry
 from sagemaker_pipelines_operator.reconcile.runstart import (
     RunTarget,
     parameter_problems,
@@ -163,8 +164,9 @@ def _finish(run: PipelineRun, status: PipelineRunStatus, now: datetime, **kw: An
     verdict = phase_verdict(status, final_reason)
     status = with_conditions(status, verdict, generation=_generation(run), now=now)
     events = tuple(phase_events(run.status, status, verdict))
-    if kw.get("finished_now") and run.spec.ttl_seconds_after_finished is not None:
-        kw.setdefault("requeue_after", float(run.spec.ttl_seconds_after_finished))
+    expiry = ttl_expiry(run, status) if kw.get("finished_now") else None
+    if expiry is not None:
+        kw.setdefault("requeue_after", max(0.0, (expiry - now).total_seconds()))
     return RunPlan(status=status, verdict=verdict, events=events, **kw)
 
 
@@ -215,6 +217,27 @@ def _plan_active(run: PipelineRun, observed: ObservedExecution | None, now: date
         status.execution_arn = observed.arn
     if observed.missing:
         return _plan_missing(run, status, observed, now)
+    seen = _record_observation(before, status, observed, now)
+    if seen == Phase.FAILED:
+        return _plan_failed(run, status, now)
+    if seen == Phase.EXECUTING and before.phase != Phase.STOPPING:
+        if run.spec.cancel:
+            return _stop(run, status, STOP_CANCELLED, now)
+        if timed_out(run, status, now):
+            return _stop(run, status, STOP_TIMEOUT, now)
+    if seen == Phase.EXECUTING and before.phase == Phase.STOPPING:
+        seen = Phase.STOPPING  # our StopPipelineExecution is not visible in the listing yet
+    status.phase = seen
+    if seen == Phase.STOPPED and status.stop_reason == STOP_TIMEOUT:
+        status.failure_reason = f"stopped after timeoutSeconds={run.spec.timeout_seconds}"
+    return _finish(run, status, now, requeue_after=timeout_in(run, status, now))
+
+
+def _record_observation(
+    before: PipelineRunStatus, status: PipelineRunStatus, observed: ObservedExecution, now: datetime
+) -> Phase:
+    """Copy what a poll saw into `status` (start time, steps, attempts, failure, completion) and
+    return the phase the execution shows."""
     if observed.start_time is not None:
         status.start_time = observed.start_time
     elif status.start_time is None:
@@ -231,20 +254,7 @@ def _plan_active(run: PipelineRun, observed: ObservedExecution | None, now: date
         status.failure_reason = _failure_text(seen, status, observed)
     if seen.finished and observed.step_entries is None:
         status.completion_time = now  # the steps we hold end earlier than the execution did
-    if seen == Phase.FAILED:
-        return _plan_failed(run, status, now)
-    timed_out = _timed_out(run, status, now)
-    if seen == Phase.EXECUTING and before.phase != Phase.STOPPING:
-        if run.spec.cancel:
-            return _stop(run, status, STOP_CANCELLED, now)
-        if timed_out:
-            return _stop(run, status, STOP_TIMEOUT, now)
-    if seen == Phase.EXECUTING and before.phase == Phase.STOPPING:
-        seen = Phase.STOPPING  # our StopPipelineExecution is not visible in the listing yet
-    status.phase = seen
-    if seen == Phase.STOPPED and status.stop_reason == STOP_TIMEOUT:
-        status.failure_reason = f"stopped after timeoutSeconds={run.spec.timeout_seconds}"
-    return _finish(run, status, now, requeue_after=_timeout_in(run, status, now))
+    return seen
 
 
 def _failure_text(seen: Phase, status: PipelineRunStatus, observed: ObservedExecution) -> str | None:
@@ -262,7 +272,7 @@ def _plan_failed(run: PipelineRun, status: PipelineRunStatus, now: datetime) -> 
         or status.attempts >= policy.max_attempts
         or fail_step is not None
         or run.spec.cancel
-        or _timed_out(run, status, now)
+        or timed_out(run, status, now)
         or status.stop_reason is not None
     )
     if blocked:
@@ -337,10 +347,10 @@ def _plan_finished(run: PipelineRun, observed: ObservedExecution | None, now: da
     verdict = phase_verdict(status, _final_reason_of(status))
     if status is not run.status:
         status = with_conditions(status, verdict, generation=_generation(run), now=now)
-    ttl = run.spec.ttl_seconds_after_finished
-    if ttl is None or status.completion_time is None:
+    expiry = ttl_expiry(run, status)
+    if expiry is None:
         return RunPlan(status, verdict)
-    remaining = (status.completion_time + timedelta(seconds=ttl) - now).total_seconds()
+    remaining = (expiry - now).total_seconds()
     if remaining <= 0:
         return RunPlan(status, verdict, actions=(DeleteRun(),))
     return RunPlan(status, verdict, requeue_after=remaining)
@@ -355,21 +365,6 @@ def _final_reason_of(status: PipelineRunStatus) -> str | None:
 def _execution_status(status: PipelineRunStatus) -> str:
     phase = status.phase or Phase.EXECUTING
     return "Executing" if phase == Phase.STARTING else str(phase)
-
-
-def _timed_out(run: PipelineRun, status: PipelineRunStatus, now: datetime) -> bool:
-    limit = run.spec.timeout_seconds
-    if limit is None or status.start_time is None:
-        return False
-    return (now - status.start_time).total_seconds() >= limit
-
-
-def _timeout_in(run: PipelineRun, status: PipelineRunStatus, now: datetime) -> float | None:
-    """Seconds until timeoutSeconds expires for an executing run (so the poller looks then)."""
-    limit = run.spec.timeout_seconds
-    if limit is None or status.start_time is None or status.phase != Phase.EXECUTING:
-        return None
-    return max(0.0, limit - (now - status.start_time).total_seconds())
 
 
 def plan_retry_refused(run: PipelineRun, plan: RunPlan, message: str, now: datetime) -> RunPlan:

@@ -8,15 +8,27 @@ from datetime import datetime
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import ConditionStatus
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase, PipelineRunStatus
-from sagemaker_pipelines_operator.errors import ReconcileError, Stalled, Waiting
-from sagemaker_pipelines_operator.reconcile.conditions import kstatus, set_condition
-from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict, progressing, ready
+from sagemaker_pipelines_operator.errors import ReconcileError, Transient, Waiting
+from sagemaker_pipelines_operator.reconcile.conditions import set_condition
+from sagemaker_pipelines_operator.reconcile.verdict import (
+    Blocked,
+    Deferred,
+    Event,
+    Retrying,
+    Verdict,
+    compute_outcome,
+    progressing,
+    ready,
+    verdict_for_error,
+)
 
 Phase = PipelineRunPhase
 
 STOP_CANCELLED = "Cancelled"
 STOP_TIMEOUT = "Timeout"
 STOP_DELETED = "Deleted"
+UNTRACKED_RECHECK_SECONDS = 30.0
+"""How soon a run that cannot be tracked (e.g. its namespace role is refused) is looked at again."""
 
 
 def format_duration(seconds: float) -> str:
@@ -35,23 +47,28 @@ def phase_verdict(status: PipelineRunStatus, final_reason: str | None = None) ->
     """Ready/Reconciling/Stalled for a phase; `final_reason` overrides the reason of a final phase
     (e.g. ExecutionNotFound, InvalidParameters, Timeout)."""
     phase = status.phase or Phase.PENDING
-    steps = f" ({status.step_summary} steps succeeded)" if status.step_summary else ""
-    if phase == Phase.PENDING:
-        return progressing(c.PROGRESSING, "waiting to start")
-    if phase == Phase.STARTING:
-        return progressing(c.STARTING, f"starting an execution of pipeline '{status.pipeline_name}'")
-    if phase == Phase.EXECUTING and status.retry_after is not None:
-        return progressing(c.RETRYING, f"attempt {status.attempts} failed: {status.failure_reason}")
-    if phase == Phase.EXECUTING:
-        return progressing(c.EXECUTING, f"executing{steps}")
-    if phase == Phase.STOPPING:
-        return progressing(c.STOPPING, f"stopping: {status.stop_reason or 'stopped outside the operator'}")
+    if not phase.finished:
+        return progressing(*_progress(status, phase))
     if phase == Phase.SUCCEEDED:
         # No step count: the final step list may arrive after the phase (see the batch poller).
         return ready(c.EXECUTION_SUCCEEDED, f"succeeded in {status.duration or '?'}")
     reason, message = _final_failure(status)
     # A run that ended unsuccessfully cannot progress: kstatus reads Stalled=True as Failed.
-    return Verdict("False", final_reason or reason, message, stalled=True, result="stalled")
+    return Blocked(final_reason or reason, message)
+
+
+def _progress(status: PipelineRunStatus, phase: PipelineRunPhase) -> tuple[str, str]:
+    """Reason and message of a run on its way."""
+    if phase == Phase.STARTING:
+        return c.STARTING, f"starting an execution of pipeline '{status.pipeline_name}'"
+    if phase == Phase.EXECUTING and status.retry_after is not None:
+        return c.RETRYING, f"attempt {status.attempts} failed: {status.failure_reason}"
+    if phase == Phase.EXECUTING:
+        steps = f" ({status.step_summary} steps succeeded)" if status.step_summary else ""
+        return c.EXECUTING, f"executing{steps}"
+    if phase == Phase.STOPPING:
+        return c.STOPPING, f"stopping: {status.stop_reason or 'stopped outside the operator'}"
+    return c.PROGRESSING, "waiting to start"
 
 
 def _final_failure(status: PipelineRunStatus) -> tuple[str, str]:
@@ -71,16 +88,7 @@ def with_conditions(
     status: PipelineRunStatus, verdict: Verdict, *, generation: int | None, now: datetime
 ) -> PipelineRunStatus:
     """`status` with kstatus conditions from `verdict` and `Succeeded` from the phase."""
-    conditions = kstatus(
-        status.conditions,
-        ready=verdict.ready,
-        reason=verdict.reason,
-        message=verdict.message,
-        reconciling=verdict.reconciling,
-        stalled=verdict.stalled,
-        generation=generation,
-        now=now,
-    )
+    conditions = compute_outcome(status.conditions, verdict, generation=generation, now=now).conditions
     phase = status.phase or Phase.PENDING
     succeeded: ConditionStatus = (
         "True" if phase == Phase.SUCCEEDED else "False" if phase.finished else "Unknown"
@@ -94,27 +102,34 @@ def with_conditions(
 def blocked_status(
     status: PipelineRunStatus, error: ReconcileError, *, generation: int | None, now: datetime
 ) -> tuple[PipelineRunStatus, Verdict]:
-    """A run that cannot start. Waiting stays Pending; Stalled ends the run as Failed, because its
-    spec is immutable: only a new PipelineRun can fix it (and a Failed run frees schedules)."""
-    if isinstance(error, Stalled):
-        failed = status.model_copy(
+    """A run that cannot start, by the one error policy (verdict_for_error). Waiting and Transient
+    stay Pending; a block ends the run as Failed, because its spec is immutable: only a new
+    PipelineRun can fix it (and a Failed run frees schedules)."""
+    verdict = verdict_for_error(error)
+    if isinstance(verdict, Blocked):
+        status = status.model_copy(
             update={"phase": Phase.FAILED, "failure_reason": error.message, "completion_time": now}
         )
-        verdict = Verdict("False", error.reason, error.message, stalled=True, result="stalled")
-        return with_conditions(failed, verdict, generation=generation, now=now), verdict
-    if isinstance(error, Waiting):
-        verdict = Verdict(
-            "False",
-            error.reason,
-            error.message,
-            reconciling=True,
-            requeue_after=error.delay,
-            result="waiting",
-        )
-    else:
-        verdict = Verdict(
-            "False", error.reason, error.message, reconciling=True, retry=True, result="transient"
-        )
+    return with_conditions(status, verdict, generation=generation, now=now), verdict
+
+
+def untracked_status(
+    status: PipelineRunStatus, error: ReconcileError, *, generation: int | None, now: datetime
+) -> tuple[PipelineRunStatus, Verdict]:
+    """A run that may have an execution (Starting, Executing, Stopping) but cannot be looked after
+    now, e.g. its namespace role is refused. The execution runs on whatever the operator can see,
+    so the phase stays; Ready=False says why, and the run is looked at again later."""
+    what = (
+        f"cannot track execution {status.execution_arn}"
+        if status.execution_arn
+        else "cannot start or find its execution"
+    )
+    message = f"{what}: {error.message}"
+    if isinstance(error, Transient):
+        verdict: Verdict = Retrying(error.reason, message, requeue_after=error.delay)
+    else:  # a refusal too: the run waits for the namespace's role, it cannot be failed for it
+        delay = error.delay if isinstance(error, Waiting) else UNTRACKED_RECHECK_SECONDS
+        verdict = Deferred(error.reason, message, requeue_after=delay)
     return with_conditions(status, verdict, generation=generation, now=now), verdict
 
 

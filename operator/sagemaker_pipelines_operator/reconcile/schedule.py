@@ -20,12 +20,14 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import K8S_NAME_MAX, dump, rfc3339
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
 from sagemaker_pipelines_operator.api.schedule import ActiveRun, PipelineSchedule, PipelineScheduleStatus
-from sagemaker_pipelines_operator.reconcile.verdict import Event, apply_verdict, ready
+from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict, apply_verdict, ready, requeue_of
 
 SCHEDULE_UID_LABEL = f"{GROUP}/schedule-uid"
 """Label on runs a schedule created (a UID: label values cannot hold long object names)."""
 SCHEDULED_TIME_ANNOTATION = f"{GROUP}/scheduled-time"
 """Annotation on runs a schedule created: the scheduled time, RFC 3339 UTC."""
+STALLED_SLEEP_SECONDS = 3600.0
+"""A schedule that is blocked (an invalid spec) sleeps until its spec changes (which wakes it)."""
 
 
 @dataclass(frozen=True)
@@ -210,3 +212,12 @@ def _with_conditions(
     conditions, event = apply_verdict(status.conditions, verdict, generation=generation, now=now)
     updated = status.model_copy(update={"conditions": conditions, "observed_generation": generation})
     return updated, event
+
+
+def sleep_after(verdict: Verdict, poll_max_seconds: float) -> float:
+    """How long a schedule whose pass failed sleeps: a block until its spec changes (which wakes
+    it), anything else until its requeue, at most the slowest poll cadence."""
+    requeue = requeue_of(verdict, default_retry=poll_max_seconds)
+    if requeue is None:
+        return STALLED_SLEEP_SECONDS
+    return min(requeue.after, poll_max_seconds)

@@ -8,14 +8,14 @@ import time
 import uuid
 from typing import Any
 
+from sagemaker_pipelines_emulator.config import EmulatorConfig, apply_update
+from sagemaker_pipelines_emulator.errors import ApiError
+from sagemaker_pipelines_emulator.operations import OPERATIONS
+from sagemaker_pipelines_emulator.outcome_rules import OutcomeRule, rules_json
+from sagemaker_pipelines_emulator.service import Context, Emulator
+from sagemaker_pipelines_emulator.shapes import validate_input
+from sagemaker_pipelines_emulator.state import TERMINAL, Execution
 from sagemaker_pipelines_operator.definition.parameters import format_value
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig, apply_update
-from sagemaker_pipelines_operator.emulator.errors import ApiError
-from sagemaker_pipelines_operator.emulator.operations import OPERATIONS
-from sagemaker_pipelines_operator.emulator.outcome_rules import OutcomeRule, rules_json
-from sagemaker_pipelines_operator.emulator.service import Context, Emulator
-from sagemaker_pipelines_operator.emulator.shapes import validate_input
-from sagemaker_pipelines_operator.emulator.state import TERMINAL, Execution
 from sagemaker_pipelines_operator.scenarios.compare import Observed, StepResult
 from sagemaker_pipelines_operator.scenarios.model import Scenario
 

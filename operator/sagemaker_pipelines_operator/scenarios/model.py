@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from sagemaker_pipelines_operator.emulator.outcome_rules import CallbackAnswer, StepOutcome
+from sagemaker_pipelines_emulator.outcome_rules import CallbackAnswer, StepOutcome
 from sagemaker_pipelines_operator.validation.documents import SCENARIO_SUFFIXES
 
 __all__ = ["SCENARIO_SUFFIXES", "Expectation", "Scenario", "ScenarioFile"]

@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from sagemaker_pipelines_emulator.outcome_rules import describe_validation_error
 from sagemaker_pipelines_operator.definition.steps import iter_steps
-from sagemaker_pipelines_operator.emulator.outcome_rules import describe_validation_error
 from sagemaker_pipelines_operator.scenarios.compare import Mismatch, compare
 from sagemaker_pipelines_operator.scenarios.execution import ScenarioError, check_step_names, run_scenario
 from sagemaker_pipelines_operator.scenarios.model import SCENARIO_SUFFIXES, ScenarioFile

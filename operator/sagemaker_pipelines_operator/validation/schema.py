@@ -188,7 +188,9 @@ def _error_finding(resource: Resource, model_cls: type[BaseModel], error: Mappin
     return resource.finding(path, message)
 
 
-def _describe(error: Mapping[str, Any], model_cls: type[BaseModel], path: FieldPath, about_key: bool) -> str:
+def _describe(  # noqa: PLR0911 (one return per pydantic error type)
+    error: Mapping[str, Any], model_cls: type[BaseModel], path: FieldPath, about_key: bool
+) -> str:
     kind, msg, value = error["type"], str(error["msg"]), error.get("input")
     field = str(path[-1]) if path else "document"
     if kind == "extra_forbidden":

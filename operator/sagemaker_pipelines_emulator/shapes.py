@@ -15,8 +15,8 @@ from typing import Any
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from sagemaker_pipelines_operator.emulator import errors
-from sagemaker_pipelines_operator.emulator.patterns import matches
+from sagemaker_pipelines_emulator import errors
+from sagemaker_pipelines_emulator.patterns import matches
 
 _SHOWN_VALUE_CHARS = 100
 

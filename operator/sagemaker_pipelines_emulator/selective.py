@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator import errors
-from sagemaker_pipelines_operator.emulator.state import Execution, Pipeline, PipelineVersion, StepRun
+from sagemaker_pipelines_emulator import errors
+from sagemaker_pipelines_emulator.state import Execution, Pipeline, PipelineVersion, StepRun
 
 SOURCE_STATUSES = ("Succeeded", "Failed")
 

@@ -3,17 +3,18 @@ wait on Callbacks, stop and retry. Every transition is a Scheduler entry, never 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator import caching, outcomes
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
-from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, Evaluator
-from sagemaker_pipelines_operator.emulator.events import EventSink
-from sagemaker_pipelines_operator.emulator.outcome_rules import CallbackAnswer, StepOutcome, outcome_for
-from sagemaker_pipelines_operator.emulator.scheduler import Scheduler
-from sagemaker_pipelines_operator.emulator.state import RUNNING_STEP, Execution, StepRun, random_id
+from sagemaker_pipelines_emulator import caching, outcomes
+from sagemaker_pipelines_emulator.config import EmulatorConfig
+from sagemaker_pipelines_emulator.directives import DirectiveError
+from sagemaker_pipelines_emulator.evaluation import EvaluationError, Evaluator
+from sagemaker_pipelines_emulator.events import EventSink
+from sagemaker_pipelines_emulator.ids import random_id
+from sagemaker_pipelines_emulator.outcome_rules import CallbackAnswer, StepOutcome, outcome_for
+from sagemaker_pipelines_emulator.scheduler import Scheduler
+from sagemaker_pipelines_emulator.state import RUNNING_STEP, Execution, StepRun
 
 STEP_FAILURE = "Step failure: One or multiple steps failed."
 # Share of a step's duration spent in Starting before it shows Executing.
@@ -21,10 +22,18 @@ _STARTING_SHARE = 0.2
 
 
 class Engine:
-    def __init__(self, scheduler: Scheduler, config: Callable[[], EmulatorConfig], events: EventSink) -> None:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        config: Callable[[], EmulatorConfig],
+        events: EventSink,
+        clock: Callable[[], float],
+    ) -> None:
         self.scheduler = scheduler
         self.config = config
         self.events = events
+        self.clock = clock
+        """Wall-clock time for every timestamp, the same one operations see as `Context.now`."""
         self.callbacks: dict[str, tuple[Execution, str]] = {}
         self.active = 0
         self.peak_active = 0
@@ -48,7 +57,7 @@ class Engine:
         self.pump(execution)
 
     def stop(self, execution: Execution) -> None:
-        now = time.time()
+        now = self.clock()
         self._set_status(execution, "Stopping", now)
         delay = self.config().stop_delay()
         for run in execution.runs.values():
@@ -120,7 +129,7 @@ class Engine:
     def _start_step(self, execution: Execution, name: str) -> None:
         spec = execution.plan.steps[name]
         previous = execution.runs.get(name)
-        now = time.time()
+        now = self.clock()
         attempt = previous.attempt + 1 if previous is not None and previous.reused_from is None else 1
         run = StepRun(name=name, type=spec.type, start=now, attempt=attempt)
         run.generation = previous.generation + 1 if previous is not None else 0
@@ -168,7 +177,7 @@ class Engine:
         spec = execution.plan.steps[name]
         _, _, _, region, account, _ = execution.arn.split(":", 5)
         run.metadata = outcomes.step_metadata(spec, execution, region, account)
-        self._set_step(execution, run, "Executing", time.time())
+        self._set_step(execution, run, "Executing", self.clock())
         rule = self._rule(execution, name)
         if spec.type == "Callback":
             reason = outcomes.failure_reason(spec, execution, run.attempt, self.config(), rule)
@@ -202,7 +211,7 @@ class Engine:
             return
         spec = execution.plan.steps[name]
         rule = self._rule(execution, name)
-        evaluator = Evaluator(execution, time.time())
+        evaluator = Evaluator(execution, self.clock())
         try:
             if spec.type == "Condition":
                 self._condition(execution, run, evaluator)
@@ -222,7 +231,7 @@ class Engine:
                         {"Name": key, "Value": outcomes.format_output(v)} for key, v in run.outputs.items()
                     ]
                     run.metadata.setdefault("Lambda", {})["OutputParameters"] = outputs
-        except (EvaluationError, outcomes.DirectiveError) as exc:
+        except (EvaluationError, DirectiveError) as exc:
             reason = str(exc)
         self._end_step(execution, run, "Failed" if reason else "Succeeded", reason)
 
@@ -254,7 +263,7 @@ class Engine:
         self._end_step(execution, run, "Failed", message)
 
     def _end_step(self, execution: Execution, run: StepRun, status: str, reason: str | None) -> None:
-        now = time.time()
+        now = self.clock()
         run.end = now
         run.failure_reason = reason
         run.generation += 1
@@ -292,13 +301,13 @@ class Engine:
         self.peak_active = max(self.peak_active, self.active)
         execution.status = "Executing"
         execution.failed_by_fail_step = False
-        execution.modified = time.time()
+        execution.modified = self.clock()
         self.events.execution_changed(execution, previous, execution.modified)
 
     def _deactivated(self, execution: Execution, status: str, reason: str | None) -> None:
         self.active -= 1
         execution.failure_reason = reason
-        self._set_status(execution, status, time.time())
+        self._set_status(execution, status, self.clock())
 
     def _set_status(self, execution: Execution, status: str, now: float) -> None:
         previous, execution.status, execution.modified = execution.status, status, now

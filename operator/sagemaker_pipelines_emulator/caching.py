@@ -10,11 +10,11 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, Evaluator
+from sagemaker_pipelines_emulator.evaluation import EvaluationError, Evaluator
 
 if TYPE_CHECKING:
-    from sagemaker_pipelines_operator.emulator.plan import StepSpec
-    from sagemaker_pipelines_operator.emulator.state import Execution, StepRun
+    from sagemaker_pipelines_emulator.plan import StepSpec
+    from sagemaker_pipelines_emulator.state import Execution, StepRun
 
 _DURATION = re.compile(
     r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$"

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sagemaker_pipelines_operator.emulator import errors
+from sagemaker_pipelines_emulator import errors
 
 _lock = threading.Lock()
 

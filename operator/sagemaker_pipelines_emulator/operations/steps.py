@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator import errors
-from sagemaker_pipelines_operator.emulator.operations.common import (
+from sagemaker_pipelines_emulator import errors
+from sagemaker_pipelines_emulator.operations.common import (
     compact,
     find_execution,
     remember,
     replayed,
 )
-from sagemaker_pipelines_operator.emulator.pagination import page
-from sagemaker_pipelines_operator.emulator.service import Context
-from sagemaker_pipelines_operator.emulator.state import Execution, StepRun
+from sagemaker_pipelines_emulator.pagination import page
+from sagemaker_pipelines_emulator.service import Context
+from sagemaker_pipelines_emulator.state import Execution, StepRun
 
 DEFAULT_PAGE = 10
 

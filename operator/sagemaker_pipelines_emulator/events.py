@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sagemaker_pipelines_operator.emulator.state import Execution, StepRun
+    from sagemaker_pipelines_emulator.state import Execution, StepRun
 
 EXECUTION_DETAIL_TYPE = "SageMaker Model Building Pipeline Execution Status Change"
 STEP_DETAIL_TYPE = "SageMaker Model Building Pipeline Execution Step Status Change"

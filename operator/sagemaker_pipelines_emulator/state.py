@@ -3,22 +3,14 @@ callback tokens and idempotency records, kept per region as SageMaker does."""
 
 from __future__ import annotations
 
-import secrets
-import string
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from sagemaker_pipelines_operator.emulator.plan import ExecutionPlan
+from sagemaker_pipelines_emulator.plan import ExecutionPlan
 
 ACTIVE = frozenset({"Executing", "Stopping"})
 TERMINAL = frozenset({"Succeeded", "Failed", "Stopped", "CompletedWithFailures"})
 RUNNING_STEP = frozenset({"Starting", "Executing", "Stopping"})
-_ID_ALPHABET = string.ascii_lowercase + string.digits
-
-
-def random_id(length: int, alphabet: str = _ID_ALPHABET) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def pipeline_arn(region: str, account: str, name: str) -> str:

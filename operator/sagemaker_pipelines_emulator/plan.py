@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sagemaker_pipelines_emulator.directives import Directives, parse_directives
 from sagemaker_pipelines_operator.definition.graph import dependents, step_dependencies, topological_order
 from sagemaker_pipelines_operator.definition.parameters import DeclaredParameter, declared_parameters
 from sagemaker_pipelines_operator.definition.steps import BRANCHES, iter_steps
-from sagemaker_pipelines_operator.emulator.outcomes import Directives, parse_directives
 
 
 @dataclass(frozen=True)

@@ -4,24 +4,33 @@ traffic bookkeeping. The HTTP layer (server.py) and the admin API act on it."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig, apply_update
-from sagemaker_pipelines_operator.emulator.engine import Engine
-from sagemaker_pipelines_operator.emulator.events import EventSink
-from sagemaker_pipelines_operator.emulator.scheduler import Scheduler
-from sagemaker_pipelines_operator.emulator.state import ACTIVE, RegionState
-from sagemaker_pipelines_operator.emulator.traffic import Traffic
+from sagemaker_pipelines_emulator.config import EmulatorConfig, apply_update
+from sagemaker_pipelines_emulator.engine import Engine
+from sagemaker_pipelines_emulator.events import EventSink
+from sagemaker_pipelines_emulator.scheduler import Scheduler
+from sagemaker_pipelines_emulator.state import ACTIVE, RegionState
+from sagemaker_pipelines_emulator.traffic import Traffic
 
 
 class Emulator:
-    def __init__(self, config: EmulatorConfig, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        loop: asyncio.AbstractEventLoop,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.clock = clock
+        """The one wall clock: operations' `Context.now` and the engine's timestamps."""
         self.base_config = config
         self.config = apply_update(config, {})
         self.scheduler = Scheduler(loop)
         self.events = EventSink(config.events_path)
-        self.engine = Engine(self.scheduler, lambda: self.config, self.events)
+        self.engine = Engine(self.scheduler, lambda: self.config, self.events, self.clock)
         self.regions: dict[str, RegionState] = {}
         self.traffic = Traffic(config.call_log_size)
         self.executions_started = 0
@@ -38,7 +47,7 @@ class Emulator:
         self.regions.clear()
         self.config = apply_update(self.base_config, {})
         self.events.path = self.config.events_path
-        self.engine = Engine(self.scheduler, lambda: self.config, self.events)
+        self.engine = Engine(self.scheduler, lambda: self.config, self.events, self.clock)
         self.traffic.reset(self.config.call_log_size)
         self.executions_started = 0
 

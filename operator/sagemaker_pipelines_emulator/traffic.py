@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig, Fault
+from sagemaker_pipelines_emulator.config import EmulatorConfig, Fault
 
 _LONG_STRING = 256
 
@@ -84,7 +84,15 @@ class Traffic:
         return config.latency_seconds.get(operation, config.latency_seconds.get("*", 0.0))
 
     def record(
-        self, operation: str, region: str, *, status: int, code: str | None, started: float, request: Any
+        self,
+        operation: str,
+        region: str,
+        *,
+        status: int,
+        code: str | None,
+        started: float,
+        finished: float,
+        request: Any,
     ) -> None:
         counter = self.counters.setdefault(operation, OperationCounter())
         counter.calls += 1
@@ -97,7 +105,7 @@ class Traffic:
                 "region": region,
                 "status": status,
                 "error": code,
-                "duration_ms": round((time.time() - started) * 1000, 3),
+                "duration_ms": round((finished - started) * 1000, 3),
                 "request": _summary(request),
             }
         )

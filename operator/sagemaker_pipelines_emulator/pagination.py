@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sagemaker_pipelines_operator.emulator import errors
+from sagemaker_pipelines_emulator import errors
 
 T = TypeVar("T")
 _IGNORED = frozenset({"NextToken", "MaxResults"})

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sagemaker_pipelines_operator.definition.parameters import check_run_parameters, resolved_parameters
-from sagemaker_pipelines_operator.emulator import errors
-from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, Evaluator
-from sagemaker_pipelines_operator.emulator.operations.common import (
+from sagemaker_pipelines_emulator import errors
+from sagemaker_pipelines_emulator.evaluation import EvaluationError, Evaluator
+from sagemaker_pipelines_emulator.ids import random_id
+from sagemaker_pipelines_emulator.operations.common import (
     compact,
     find_execution,
     find_pipeline,
@@ -16,11 +16,12 @@ from sagemaker_pipelines_operator.emulator.operations.common import (
     replayed,
     within,
 )
-from sagemaker_pipelines_operator.emulator.operations.pipelines import selected_version
-from sagemaker_pipelines_operator.emulator.pagination import page
-from sagemaker_pipelines_operator.emulator.selective import plan_selection
-from sagemaker_pipelines_operator.emulator.service import Context
-from sagemaker_pipelines_operator.emulator.state import Execution, StepRun, random_id
+from sagemaker_pipelines_emulator.operations.pipelines import selected_version
+from sagemaker_pipelines_emulator.pagination import page
+from sagemaker_pipelines_emulator.selective import plan_selection
+from sagemaker_pipelines_emulator.service import Context
+from sagemaker_pipelines_emulator.state import Execution, StepRun
+from sagemaker_pipelines_operator.definition.parameters import check_run_parameters, resolved_parameters
 
 DEFAULT_PAGE = 10
 

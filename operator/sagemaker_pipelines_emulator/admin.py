@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from sagemaker_pipelines_operator.emulator.outcome_rules import parse_rules
+from sagemaker_pipelines_emulator.outcome_rules import parse_rules
 
 if TYPE_CHECKING:
-    from sagemaker_pipelines_operator.emulator.service import Emulator
+    from sagemaker_pipelines_emulator.service import Emulator
 
 PREFIX = "/_emulator"
 

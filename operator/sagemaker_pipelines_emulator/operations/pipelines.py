@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sagemaker_pipelines_operator.definition.canonical import canonical_json
-from sagemaker_pipelines_operator.emulator import errors
-from sagemaker_pipelines_operator.emulator.operations.common import (
+from sagemaker_pipelines_emulator import errors
+from sagemaker_pipelines_emulator.operations.common import (
     checked_tags,
     compact,
     find_pipeline,
@@ -15,9 +14,10 @@ from sagemaker_pipelines_operator.emulator.operations.common import (
     replayed,
     within,
 )
-from sagemaker_pipelines_operator.emulator.pagination import page
-from sagemaker_pipelines_operator.emulator.service import Context
-from sagemaker_pipelines_operator.emulator.state import ACTIVE, Pipeline, PipelineVersion, pipeline_arn
+from sagemaker_pipelines_emulator.pagination import page
+from sagemaker_pipelines_emulator.service import Context
+from sagemaker_pipelines_emulator.state import ACTIVE, Pipeline, PipelineVersion, pipeline_arn
+from sagemaker_pipelines_operator.definition.canonical import canonical_json
 
 DEFAULT_PAGE = 10
 

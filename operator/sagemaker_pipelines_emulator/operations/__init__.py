@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sagemaker_pipelines_operator.emulator.operations import executions, pipelines, steps, tags
-from sagemaker_pipelines_operator.emulator.operations.common import Handler
+from sagemaker_pipelines_emulator.operations import executions, pipelines, steps, tags
+from sagemaker_pipelines_emulator.operations.common import Handler
 
 OPERATIONS: dict[str, Handler] = {
     **pipelines.HANDLERS,

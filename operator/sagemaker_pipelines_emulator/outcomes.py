@@ -15,22 +15,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sagemaker_pipelines_emulator.config import EmulatorConfig
+from sagemaker_pipelines_emulator.directives import DirectiveError
+from sagemaker_pipelines_emulator.ids import random_id
+from sagemaker_pipelines_emulator.outcome_rules import StepOutcome
+from sagemaker_pipelines_emulator.plan import StepSpec
+from sagemaker_pipelines_emulator.state import Execution
 from sagemaker_pipelines_operator.definition.parameters import format_value, parse_value
-from sagemaker_pipelines_operator.emulator.state import random_id
-
-if TYPE_CHECKING:
-    from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
-    from sagemaker_pipelines_operator.emulator.outcome_rules import StepOutcome
-    from sagemaker_pipelines_operator.emulator.plan import StepSpec
-    from sagemaker_pipelines_operator.emulator.state import Execution
 
 FAIL_STEPS_PARAMETER = "EmulatorFailSteps"
 EMULATED_EXCEPTION = "SageMaker.JOB_INTERNAL_ERROR"
 QUICK_TYPES = frozenset({"Condition", "Fail"})
-_DIRECTIVE = re.compile(r"emulator:(fail|seconds|out)(?:\.([^=\s]+))?(?:=(\S+))?")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _JOB_PREFIXES = {
     "Training": ("TrainingJob", "training-job"),
@@ -49,39 +46,6 @@ _BEDROCK = (
     "BedrockProvisionedModelThroughput",
     "BedrockModelImport",
 )
-
-
-class DirectiveError(ValueError):
-    """An `emulator:` directive that cannot be understood."""
-
-
-@dataclass(frozen=True)
-class Directives:
-    fail_attempts: int | None = None  # None: no directive, -1: every attempt
-    seconds: float | None = None
-    outputs: tuple[tuple[str, str], ...] = ()
-
-
-def parse_directives(description: object) -> Directives:
-    if not isinstance(description, str) or "emulator:" not in description:
-        return Directives()
-    fail: int | None = None
-    seconds: float | None = None
-    outputs: list[tuple[str, str]] = []
-    for match in _DIRECTIVE.finditer(description):
-        kind, key, value = match.groups()
-        try:
-            if kind == "fail":
-                fail = -1 if value is None else int(value)
-            elif kind == "seconds":
-                seconds = float(value or "")
-            elif key and value is not None:
-                outputs.append((key, value))
-            else:
-                raise ValueError("expected emulator:out.<key>=<value>")
-        except ValueError as exc:
-            raise DirectiveError(f"cannot read directive '{match.group(0)}': {exc}") from None
-    return Directives(fail, seconds, tuple(outputs))
 
 
 def step_duration(spec: StepSpec, config: EmulatorConfig, rule: StepOutcome | None = None) -> float:
@@ -179,7 +143,7 @@ def _job_name(execution: Execution, step: str) -> str:
     return f"pipelines-{execution.execution_id}-{slug}"
 
 
-def step_metadata(spec: StepSpec, execution: Execution, region: str, account: str) -> dict[str, Any]:
+def step_metadata(spec: StepSpec, execution: Execution, region: str, account: str) -> dict[str, Any]:  # noqa: PLR0911 (one return per step type)
     """The Metadata SageMaker shows for a started step: the job or resource it created."""
     prefix = f"arn:aws:sagemaker:{region}:{account}"
     name = _job_name(execution, spec.name)

@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
-from sagemaker_pipelines_operator.emulator.server import build_app
+from sagemaker_pipelines_emulator.config import EmulatorConfig
+from sagemaker_pipelines_emulator.server import build_app
 
 
 async def start_site(config: EmulatorConfig, host: str, port: int) -> tuple[web.AppRunner, str]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator import errors
-from sagemaker_pipelines_operator.emulator.operations.common import checked_tags, compact, tag_list
-from sagemaker_pipelines_operator.emulator.pagination import page
-from sagemaker_pipelines_operator.emulator.service import Context
-from sagemaker_pipelines_operator.emulator.state import Execution, Pipeline
+from sagemaker_pipelines_emulator import errors
+from sagemaker_pipelines_emulator.operations.common import checked_tags, compact, tag_list
+from sagemaker_pipelines_emulator.pagination import page
+from sagemaker_pipelines_emulator.service import Context
+from sagemaker_pipelines_emulator.state import Execution, Pipeline
 
 DEFAULT_PAGE = 50
 

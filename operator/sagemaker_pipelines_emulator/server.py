@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 from aiohttp import web
 
-from sagemaker_pipelines_operator.emulator import errors, protocol
-from sagemaker_pipelines_operator.emulator.admin import add_admin_routes
-from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
-from sagemaker_pipelines_operator.emulator.operations import OPERATIONS
-from sagemaker_pipelines_operator.emulator.service import Context, Emulator
-from sagemaker_pipelines_operator.emulator.shapes import (
+from sagemaker_pipelines_emulator import errors, protocol
+from sagemaker_pipelines_emulator.admin import add_admin_routes
+from sagemaker_pipelines_emulator.config import EmulatorConfig
+from sagemaker_pipelines_emulator.operations import OPERATIONS
+from sagemaker_pipelines_emulator.service import Context, Emulator
+from sagemaker_pipelines_emulator.shapes import (
     operation_model,
     service_model,
     validate_input,
@@ -67,7 +66,7 @@ async def _before(emulator: Emulator, operation: str, request: web.Request) -> N
     raise errors.ApiError("InternalFailure", "An internal error occurred (injected fault)", 500)
 
 
-def _dispatch(emulator: Emulator, operation: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+def dispatch(emulator: Emulator, operation: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
     handler = OPERATIONS.get(operation)
     if handler is None:
         if operation in service_model().operation_names:
@@ -77,7 +76,7 @@ def _dispatch(emulator: Emulator, operation: str, region: str, params: dict[str,
             )
         raise errors.ApiError("UnknownOperationException", f"Unknown operation {operation}")
     validate_input(operation, params)
-    result = handler(Context(emulator, region, time.time()), params)
+    result = handler(Context(emulator, region, emulator.clock()), params)
     if emulator.config.validate_responses and operation_model(operation).output_shape is not None:
         problems = validate_output(operation, result)
         if problems:
@@ -90,7 +89,7 @@ def _dispatch(emulator: Emulator, operation: str, region: str, params: dict[str,
 
 async def handle(request: web.Request) -> web.StreamResponse:
     emulator = request.app[EMULATOR_KEY]
-    started = time.time()
+    started = emulator.clock()
     operation = request.headers.get("X-Amz-Target", "").removeprefix(protocol.TARGET_PREFIX) or "?"
     region = protocol.region_of(request.headers.get("Authorization"))
     params: Any = None
@@ -105,7 +104,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 "RequestEntityTooLargeException", "Request body is too large", 413
             ) from None
         params = protocol.parse_body(raw)
-        response = _json_response(200, _dispatch(emulator, operation, region, params))
+        response = _json_response(200, dispatch(emulator, operation, region, params))
     except _Dropped:
         status, code = 0, "ConnectionDropped"
         raise
@@ -117,7 +116,15 @@ async def handle(request: web.Request) -> web.StreamResponse:
         status, code = 500, "InternalFailure"
         response = _error_response(errors.ApiError("InternalFailure", f"emulator error: {exc!r}", 500))
     finally:
-        emulator.traffic.record(operation, region, status=status, code=code, started=started, request=params)
+        emulator.traffic.record(
+            operation,
+            region,
+            status=status,
+            code=code,
+            started=started,
+            finished=emulator.clock(),
+            request=params,
+        )
     return response
 
 

@@ -9,7 +9,7 @@ import re
 import uuid
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator import errors
+from sagemaker_pipelines_emulator import errors
 
 TARGET_PREFIX = "SageMaker."
 CONTENT_TYPE = "application/x-amz-json-1.1"

@@ -7,16 +7,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sagemaker_pipelines_emulator import errors
+from sagemaker_pipelines_emulator.directives import DirectiveError
+from sagemaker_pipelines_emulator.plan import ExecutionPlan, build_plan
+from sagemaker_pipelines_emulator.s3_definitions import read_s3_definition
+from sagemaker_pipelines_emulator.service import Context
+from sagemaker_pipelines_emulator.state import IdempotencyRecord, Pipeline, pipeline_arn
 from sagemaker_pipelines_operator.definition.canonical import canonical_json
 from sagemaker_pipelines_operator.definition.errors import DefinitionError
 from sagemaker_pipelines_operator.definition.parse import parse_definition
 from sagemaker_pipelines_operator.definition.validate import validate_definition
-from sagemaker_pipelines_operator.emulator import errors
-from sagemaker_pipelines_operator.emulator.outcomes import DirectiveError
-from sagemaker_pipelines_operator.emulator.plan import ExecutionPlan, build_plan
-from sagemaker_pipelines_operator.emulator.s3_definitions import read_s3_definition
-from sagemaker_pipelines_operator.emulator.service import Context
-from sagemaker_pipelines_operator.emulator.state import IdempotencyRecord, Pipeline, pipeline_arn
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 MAX_TAGS = 50

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sagemaker_pipelines_emulator.outcomes import typed_parameter
 from sagemaker_pipelines_operator.definition.parameters import format_value
 from sagemaker_pipelines_operator.definition.references import parse_get, step_references
-from sagemaker_pipelines_operator.emulator.outcomes import typed_parameter
 
 if TYPE_CHECKING:
-    from sagemaker_pipelines_operator.emulator.state import Execution
+    from sagemaker_pipelines_emulator.state import Execution
 
 _OUTPUT_PARAMETER = re.compile(r"^\.OutputParameters\[['\"](.+?)['\"]\]$")
 _PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]|\[['\"]([^'\"]*)['\"]\]")

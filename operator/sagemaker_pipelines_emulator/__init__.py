@@ -1,0 +1,1 @@
+"""The local SageMaker Pipelines emulator: a package of its own, not shipped in the operator's image."""
