@@ -10,6 +10,10 @@ ARG PYTHON_IMAGE=python:3.12-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
+# hack/image/build.sh passes the sources' digest. The runtime stage's install bind-mounts this
+# stage's wheels, which are not part of its layer cache key: without the digest (an ARG a RUN sees,
+# in both stages) podman reused an install of older code, or found no wheels to mount.
+ARG SOURCE_DIGEST=unset
 WORKDIR /src
 COPY pyproject.toml README.md ./
 # Only the operator's package: the emulator (operator/sagemaker_pipelines_emulator) is a dev tool.
@@ -22,6 +26,8 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 
 FROM ${PYTHON_IMAGE}
 ARG VERSION=0.1.0
+# See the build stage: the install below re-runs exactly when the sources change.
+ARG SOURCE_DIGEST=unset
 LABEL org.opencontainers.image.title="sagemaker-pipelines-operator" \
       org.opencontainers.image.description="Kubernetes operator for Amazon SageMaker Pipelines (GitOps)" \
       org.opencontainers.image.version="${VERSION}" \

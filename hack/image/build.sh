@@ -19,7 +19,10 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/pyproject.toml" | head -n1
 ref="$repository:$version"
 ca_bundle=/etc/ssl/certs/ca-certificates.crt
 
-args=(build --tag "$ref" --build-arg "VERSION=$version" --file "$root/Dockerfile")
+# The sources' digest keys the wheel build and the install layers (see the Dockerfile).
+digest=$(cd "$root" && find pyproject.toml README.md operator/sagemaker_pipelines_operator hack/image/slim.py \
+  -type f -not -path '*/__pycache__/*' -not -name '*.pyc' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+args=(build --tag "$ref" --build-arg "VERSION=$version" --build-arg "SOURCE_DIGEST=$digest" --file "$root/Dockerfile")
 [ -n "${SMPO_IMAGE_IIDFILE:-}" ] && args+=(--iidfile "$SMPO_IMAGE_IIDFILE")
 start=$(date +%s)
 if [ "$("$engine" --name)" = podman ]; then

@@ -6,6 +6,7 @@ probes and /metrics answer from inside the container."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import re
@@ -31,7 +32,7 @@ from tests.fixtures.image import (
     pod_run_args,
     write_token_dir,
 )
-from tests.fixtures.kube import service_account_token
+from tests.fixtures.kube import REPO_ROOT, service_account_token
 from tests.fixtures.operator import AWS_TEST_ENV
 from tests.fixtures.prometheus import free_port
 from tests.fixtures.runs import Kube, run_manifest, wait_for
@@ -210,6 +211,24 @@ def test_image_runs_a_pipeline_as_the_chart_deploys_it(
     assert not denied, denied
 
 
+def package_digest(root: Path) -> str:
+    """sha256 over the package's .py files (relative path and content), in path order."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+PACKAGE_DIGEST = (
+    "import hashlib, pathlib, sagemaker_pipelines_operator as p\n"
+    "root = pathlib.Path(p.__file__).parent\n"
+    "d = hashlib.sha256()\n"
+    "for f in sorted(root.rglob('*.py')):\n"
+    "    d.update(f.relative_to(root).as_posix().encode() + b'\\0' + f.read_bytes())\n"
+    "print(d.hexdigest())"
+)
+
+
 def test_image_ships_smpo_for_a_non_root_user_with_only_the_aws_services_it_calls(
     operator_image: BuiltImage,
 ) -> None:
@@ -231,6 +250,9 @@ def test_image_ships_smpo_for_a_non_root_user_with_only_the_aws_services_it_call
     assert "name: pipelineruns.sagemaker.pipelines.dev" in crds
     help_text = engine(*base, image, "--help").stdout
     assert "--namespace" in help_text and "SMPO_REGION" in help_text
+    # The image holds this tree's code, not a layer cached from a build of other sources.
+    inside_digest = engine(*base, "--entrypoint", "python", image, "-c", PACKAGE_DIGEST).stdout.strip()
+    assert inside_digest == package_digest(REPO_ROOT / "operator" / "sagemaker_pipelines_operator")
     # The emulator is a development tool: absent from the image, its commands say so.
     absent = "import importlib.util as u; print(u.find_spec('sagemaker_pipelines_emulator'))"
     assert engine(*base, "--entrypoint", "python", image, "-c", absent).stdout.strip() == "None"
