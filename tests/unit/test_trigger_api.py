@@ -88,3 +88,21 @@ def test_crd_has_the_trigger_columns_short_name_and_one_source_rule() -> None:
     assert columns[:4] == ["Ready", "Source", "Last Event", "Runs"]
     source = version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["source"]
     assert "exactly one of sqs" in source["x-kubernetes-validations"][0]["message"]
+
+
+def test_metric_outcomes_are_the_decision_outcomes() -> None:
+    from sagemaker_pipelines_operator.metrics import TRIGGER_OUTCOMES
+    from sagemaker_pipelines_operator.triggers.plan import OUTCOMES
+
+    assert TRIGGER_OUTCOMES == OUTCOMES
+
+
+def test_trigger_example_validates_with_its_pipeline() -> None:
+    from pathlib import Path
+
+    from sagemaker_pipelines_operator.validation import load_manifests, read_sources, validate_manifests
+
+    example = Path(__file__).parents[2] / "manifests" / "examples" / "triggers"
+    manifests = load_manifests(read_sources([str(example)]))
+    assert [r.kind for r in manifests.resources] == ["Pipeline", "PipelineTrigger"]
+    assert [str(f) for f in validate_manifests(manifests)] == []

@@ -8,7 +8,7 @@ concurrency are judged from the runs that exist, so a restart cannot forget them
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,7 +37,8 @@ DROP_REASONS = {
 }
 """Outcome suffix (metric label `dropped_<suffix>`) -> reason in status counts."""
 OUTCOMES = (STARTED, DEDUPLICATED, FILTERED, *(f"dropped_{s}" for s in DROP_REASONS))
-"""Every value of the `outcome` label of smpo_trigger_events_total."""
+"""Every value of the `outcome` label of smpo_trigger_events_total (metrics.TRIGGER_OUTCOMES; a
+unit test keeps the two equal, since metrics must not import the decisions)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,10 @@ class TriggerPlan:
     """PipelineRun manifests to create (owned by the trigger), in event order."""
     cancel: tuple[str, ...] = ()
     """Active runs to cancel (concurrencyPolicy Replace)."""
-    events: tuple[Event, ...] = field(default_factory=tuple)
+
+    @property
+    def events(self) -> list[Event]:
+        return events_for(self.decisions)
 
 
 def plan_events(
@@ -93,7 +97,7 @@ def plan_events(
                 *(TriggerRun(r.name, r.created, r.phase, r.cancel or r.name in replaced) for r in known),
                 TriggerRun(manifest["metadata"]["name"], now, None),
             ]
-    return TriggerPlan(tuple(decisions), tuple(create), tuple(cancel), tuple(_events_for(decisions)))
+    return TriggerPlan(tuple(decisions), tuple(create), tuple(cancel))
 
 
 def decide_event(
@@ -204,7 +208,8 @@ def malformed_decision(reason: str, message_id: str) -> EventDecision:
     return EventDecision(event, "dropped_malformed", message=reason)
 
 
-def _events_for(decisions: Sequence[EventDecision]) -> list[Event]:
+def events_for(decisions: Sequence[EventDecision]) -> list[Event]:
+    """An Event per run started and per event dropped (filtered and deduplicated ones are routine)."""
     events = []
     for d in decisions:
         if d.outcome == STARTED:
