@@ -42,6 +42,7 @@ OWN_KINDS = (
     | {p for k in KINDS for p in perms(f"{k}.{GROUP}/finalizers", "update", "patch")}
     | perms("events", "create", "patch")
     | perms("configmaps", "get", "list", "watch")
+    | perms("secrets", "get")
 )
 CLUSTER_READS = perms("namespaces", "get", "list", "watch") | perms(
     "customresourcedefinitions.apiextensions.k8s.io", "get", "list", "watch"

@@ -92,4 +92,8 @@ Namespace. An empty list means cluster-wide.
   # spec.definition.configMapRef
   resources: [configmaps]
   verbs: [get, list, watch]
+- apiGroups: [""]
+  # PipelineTrigger spec.source.alertmanager.tokenSecretRef (read when a webhook call arrives)
+  resources: [secrets]
+  verbs: [get]
 {{- end -}}

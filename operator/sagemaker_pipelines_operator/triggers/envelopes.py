@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
+_FRACTION = re.compile(r"(\.\d+)")
 BODY_MAX_BYTES = 262_144
 """SQS's own message limit (256 KiB); a longer body is not something S3 or EventBridge sent."""
 RECORDS_MAX = 100
@@ -114,7 +116,7 @@ def _s3_record(record: Any) -> TriggerEvent | None:
     s3_view = {"bucket": bucket, "key": key, "size": obj.get("size"), "etag": obj.get("eTag")}
     return TriggerEvent(
         id=event_id,
-        time=_time(record.get("eventTime")),
+        time=event_time(record.get("eventTime")),
         document=_document(event_id, record.get("eventTime"), "s3", record, s3_view),
         detail=f"s3://{bucket}/{key} ({record.get('eventName', 'event')})",
         s3_key=key,
@@ -132,7 +134,7 @@ def _eventbridge(data: Mapping[str, Any]) -> TriggerEvent:
     about = f"s3://{bucket}/{key}" if s3_view else data["source"]
     return TriggerEvent(
         id=event_id,
-        time=_time(data.get("time")),
+        time=event_time(data.get("time")),
         document=_document(event_id, data.get("time"), "eventbridge", dict(data), s3_view),
         detail=f"{about} ({data['detail-type']})",
         s3_key=key if s3_view else None,
@@ -157,11 +159,14 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
-def _time(value: Any) -> datetime | None:
+def event_time(value: Any) -> datetime | None:
+    """An RFC 3339 time with a zone, else None."""
     if not isinstance(value, str):
         return None
+    # Go writes nanoseconds (Alertmanager's startsAt); Python reads at most microseconds.
+    text = _FRACTION.sub(lambda m: m.group(1)[:7], value.replace("Z", "+00:00"))
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None

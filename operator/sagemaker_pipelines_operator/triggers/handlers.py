@@ -1,5 +1,6 @@
-"""PipelineTrigger kopf wiring: one daemon per SQS trigger long-polls its queue and hands each
-batch to `triggers.sqs`; status (counts, last event, Ready) is kept in the daemon, which is the
+"""PipelineTrigger kopf wiring: one daemon per trigger, either long-polling its SQS queue (each
+batch to `triggers.sqs`) or answering its Alertmanager webhook calls (`triggers.alertmanager`,
+served by `triggers.webhook`); status (counts, last event, Ready) is kept in the daemon, which is the
 trigger's only status writer, and written when it changes."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import kopf
+from aiohttp import web
 from pydantic import ValidationError
 
 from sagemaker_pipelines_operator import GROUP
@@ -29,8 +31,10 @@ from sagemaker_pipelines_operator.handlers.outcome import parse_error, reconcile
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.metrics import forget_trigger, set_trigger_ready, track_trigger
 from sagemaker_pipelines_operator.triggers import runs as kube
+from sagemaker_pipelines_operator.triggers.alertmanager import expected_token, handle_webhook
 from sagemaker_pipelines_operator.triggers.readiness import with_readiness
 from sagemaker_pipelines_operator.triggers.sqs import handle_messages, queue_for
+from sagemaker_pipelines_operator.triggers.webhook import Inboxes, WebhookCall, start_webhook_server
 
 KIND = kube.KIND
 PLURAL = kube.PLURAL
@@ -42,11 +46,28 @@ log = logging.getLogger(__name__)
 
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
+    inboxes = Inboxes()
+    servers: list[web.AppRunner] = []
+
+    @kopf.on.startup(registry=registry)
+    async def serve_webhooks(**_: Any) -> None:
+        port = ctx.settings.webhook_port
+        if port:
+            servers.append(await start_webhook_server(ctx.settings.bind_address, port, inboxes))
+
+    @kopf.on.cleanup(registry=registry)
+    async def stop_webhooks(**_: Any) -> None:
+        for runner in servers:
+            await runner.cleanup()
+
     @kopf.daemon(GROUP, PLURAL, registry=registry, cancellation_timeout=1.0)
     async def trigger_loop(body: kopf.Body, stopped: kopf.DaemonStopped, **_: Any) -> None:
         meta = body["metadata"]
         track_trigger(meta["namespace"], meta["name"])
         status = PipelineTriggerStatus.model_validate(body.get("status") or {})
+        if (body.get("spec") or {}).get("source", {}).get("alertmanager") is not None:
+            await alertmanager_loop(ctx, body, stopped, status, inboxes)
+            return
         quit_flag = threading.Event()
         try:
             while not stopped:
@@ -86,6 +107,70 @@ def trigger_pass(
         return written, pause
 
 
+async def alertmanager_loop(
+    ctx: OperatorContext,
+    body: kopf.Body,
+    stopped: kopf.DaemonStopped,
+    status: PipelineTriggerStatus,
+    inboxes: Inboxes,
+) -> None:
+    """Answer this trigger's webhook calls one at a time; re-check the Secret while idle."""
+    key = (str(body["metadata"]["namespace"]), str(body["metadata"]["name"]))
+    inbox = inboxes.open(key)
+    try:
+        while not stopped:
+            status = await in_daemon_thread(webhook_ready_pass, ctx, dict(body), status)
+            try:
+                call = await asyncio.wait_for(inbox.get(), timeout=ctx.settings.poll_max_seconds)
+            except TimeoutError:
+                continue
+            status, answer = await in_daemon_thread(webhook_pass, ctx, dict(body), status, call)
+            if not call.reply.done():
+                call.reply.set_result(answer)
+    finally:
+        inboxes.close(key)
+
+
+def webhook_ready_pass(
+    ctx: OperatorContext, body: dict[str, Any], status: PipelineTriggerStatus
+) -> PipelineTriggerStatus:
+    """Ready when the webhook is served and its token Secret readable."""
+    now = datetime.now(UTC)
+    try:
+        trigger = PipelineTrigger.model_validate(body)
+        if not ctx.settings.webhook_port:
+            raise Stalled(
+                c.SOURCE_UNAVAILABLE, "this operator serves no webhooks: start it with --webhook-port"
+            )
+        expected_token(ctx, trigger)
+    except ValidationError as exc:
+        return _finish(ctx, body, status, parse_error(exc), now)
+    except ReconcileError as exc:
+        return _finish(ctx, body, status, exc, now)
+    return _write(
+        ctx, trigger.metadata, status, with_readiness(trigger.metadata, trigger.spec, status, None, now)
+    )
+
+
+def webhook_pass(
+    ctx: OperatorContext, body: dict[str, Any], status: PipelineTriggerStatus, call: WebhookCall
+) -> tuple[PipelineTriggerStatus, tuple[int, str]]:
+    now = datetime.now(UTC)
+    with reconcile_pass(KIND) as record:
+        try:
+            trigger = PipelineTrigger.model_validate(body)
+            after, answer = handle_webhook(ctx, trigger, call.authorization, call.body, status, now=now)
+        except ValidationError as exc:
+            record("stalled")
+            return _finish(ctx, body, status, parse_error(exc), now), (503, "the trigger's spec is invalid")
+        except ReconcileError as exc:
+            record("stalled" if isinstance(exc, Stalled) else "transient")
+            return _finish(ctx, body, status, exc, now), (503, exc.message)
+        readiness = with_readiness(trigger.metadata, trigger.spec, after, None, now)
+        record("success")
+        return _write(ctx, trigger.metadata, status, readiness), answer
+
+
 def _poll(
     ctx: OperatorContext,
     trigger: PipelineTrigger,
@@ -94,7 +179,9 @@ def _poll(
     now: datetime,
 ) -> tuple[PipelineTriggerStatus, float]:
     if trigger.spec.source.sqs is None:
-        raise Stalled("SourceNotServed", f"source {trigger.spec.source.kind} is not served by this operator")
+        raise Stalled(
+            c.SOURCE_UNAVAILABLE, f"source {trigger.spec.source.kind} is not served by this operator"
+        )
     if trigger.spec.suspend:
         # Messages wait in the queue (its retention period) until the trigger is resumed.
         return status, SUSPENDED_RECHECK_SECONDS

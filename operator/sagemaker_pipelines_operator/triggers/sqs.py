@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,19 +15,9 @@ from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTr
 from sagemaker_pipelines_operator.aws.errors import classify_aws_error
 from sagemaker_pipelines_operator.errors import Transient
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.metrics import count_trigger_event
-from sagemaker_pipelines_operator.triggers import runs as kube
+from sagemaker_pipelines_operator.triggers.apply import record, start_runs
 from sagemaker_pipelines_operator.triggers.envelopes import Malformed, TriggerEvent, unwrap_message
-from sagemaker_pipelines_operator.triggers.plan import (
-    DEDUPLICATED,
-    STARTED,
-    EventDecision,
-    events_for,
-    malformed_decision,
-    plan_events,
-    record_decisions,
-    runs_beyond_history,
-)
+from sagemaker_pipelines_operator.triggers.plan import EventDecision, malformed_decision
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +86,6 @@ def handle_messages(
     """Decide, create runs, then delete the handled messages; returns the new status. Raises a
     taxonomy error when a run cannot be created: nothing is deleted then, the queue redelivers."""
     events: list[TriggerEvent] = []
-    carriers: list[QueueMessage] = []
     malformed: list[EventDecision] = []
     handled: list[QueueMessage] = []
     for message in messages:
@@ -105,32 +94,7 @@ def handle_messages(
             malformed.append(malformed_decision(unwrapped.reason, message.message_id))
             continue
         events.extend(unwrapped.events)
-        carriers.extend([message] * len(unwrapped.events))
         handled.append(message)
-    owned = kube.owned_runs(ctx, trigger)
-    plan = plan_events(trigger, events, owned, now)
-    namespace = trigger.metadata["namespace"]
-    for name in plan.cancel:
-        kube.cancel_run(ctx, namespace, name)
-    created = {m["metadata"]["name"]: kube.create_run(ctx, trigger, m) for m in plan.create}
-    decisions = [_found_existing(d, created) for d in plan.decisions]
+    decisions = start_runs(ctx, trigger, events, now)
     queue.delete(handled)  # every run of these messages exists now
-    for name in runs_beyond_history(trigger, owned):
-        kube.delete_run(ctx, namespace, name)
-    everything = [*decisions, *malformed]
-    repeated = sum(1 for d in decisions if d.outcome == DEDUPLICATED)
-    if repeated:
-        log.info(
-            "trigger %s/%s: %d events whose run exists already", namespace, trigger.metadata["name"], repeated
-        )
-    for decision in everything:
-        count_trigger_event(namespace, str(trigger.metadata["name"]), decision.outcome)
-    kube.post(ctx, trigger.metadata, events_for(everything))
-    return record_decisions(status, everything, now)
-
-
-def _found_existing(decision: EventDecision, created: dict[str, bool]) -> EventDecision:
-    """A run planned as new that existed already (created before a crash) is a deduplicated event."""
-    if decision.outcome == STARTED and decision.run is not None and not created.get(decision.run, True):
-        return replace(decision, outcome=DEDUPLICATED)
-    return decision
+    return record(ctx, trigger, [*decisions, *malformed], status, now)
