@@ -261,6 +261,8 @@ class PipelineTriggerStatus(StatusModel):
     """The PipelineRun created last."""
     runs: int = 0
     """Runs created so far."""
+    upstream_completion_time: Timestamp | None = None
+    """pipelineRun source: the latest upstream completion handled; earlier ones start nothing."""
 
 
 class PipelineTrigger(ApiModel):

@@ -32,6 +32,7 @@ from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.metrics import forget_trigger, set_trigger_ready, track_trigger
 from sagemaker_pipelines_operator.triggers import runs as kube
 from sagemaker_pipelines_operator.triggers.alertmanager import expected_token, handle_webhook
+from sagemaker_pipelines_operator.triggers.chained import chain_pass
 from sagemaker_pipelines_operator.triggers.readiness import with_readiness
 from sagemaker_pipelines_operator.triggers.sqs import handle_messages, queue_for
 from sagemaker_pipelines_operator.triggers.webhook import Inboxes, WebhookCall, start_webhook_server
@@ -178,10 +179,14 @@ def _poll(
     quit_flag: threading.Event,
     now: datetime,
 ) -> tuple[PipelineTriggerStatus, float]:
+    if trigger.spec.source.pipeline_run is not None:
+        # Upstream completions wait in the cluster; a suspended trigger looks at them once resumed.
+        if trigger.spec.suspend:
+            return status, SUSPENDED_RECHECK_SECONDS
+        return chain_pass(ctx, trigger, status, now), ctx.settings.poll_max_seconds
     if trigger.spec.source.sqs is None:
-        raise Stalled(
-            c.SOURCE_UNAVAILABLE, f"source {trigger.spec.source.kind} is not served by this operator"
-        )
+        kind = trigger.spec.source.kind
+        raise Stalled(c.SOURCE_UNAVAILABLE, f"source {kind} is not served by this operator")
     if trigger.spec.suspend:
         # Messages wait in the queue (its retention period) until the trigger is resumed.
         return status, SUSPENDED_RECHECK_SECONDS

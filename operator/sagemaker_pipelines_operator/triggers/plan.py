@@ -100,6 +100,12 @@ def plan_events(
     return TriggerPlan(tuple(decisions), tuple(create), tuple(cancel))
 
 
+def run_name_for(trigger: PipelineTrigger, event: TriggerEvent) -> str:
+    """The name of the run this event starts (or started)."""
+    window = trigger.spec.debounce.window_seconds if trigger.spec.debounce else None
+    return run_name(_name(trigger), _uid(trigger), event_key(event.id, event.time, window))
+
+
 def decide_event(
     trigger: PipelineTrigger, event: TriggerEvent, runs: Sequence[TriggerRun], now: datetime
 ) -> tuple[EventDecision, dict[str, Any] | None, tuple[str, ...]]:
@@ -109,8 +115,7 @@ def decide_event(
         return EventDecision(event, "dropped_suspended", message="trigger is suspended"), None, ()
     if not passes_filter(spec.filter, event):
         return EventDecision(event, FILTERED), None, ()
-    window = spec.debounce.window_seconds if spec.debounce else None
-    name = run_name(_name(trigger), _uid(trigger), event_key(event.id, event.time, window))
+    name = run_name_for(trigger, event)
     if any(r.name == name for r in runs):
         return EventDecision(event, DEDUPLICATED, name), None, ()
     if spec.rate_limit is not None:
