@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client
+from kubernetes.client.exceptions import ApiException
 
 from tests.fixtures.pipelines import parameter
 from tests.fixtures.runs import GROUP, VERSION, Kube, definition, run_manifest, wait_for
@@ -56,3 +57,25 @@ def test_succeeded_upstream_run_starts_one_downstream_run(kube: Kube) -> None:
     wait_for(lambda: len(runs_of(kube, "train-after-prep")) == 2, what="the second chained run")
     counts = kube.status("PipelineTrigger", "train-after-prep")["counts"]
     assert (counts["received"], counts["started"]) == (2, 2)  # prep-before was never an event
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param({}, id="none"),
+        pytest.param(
+            {
+                "pipelineRun": {"pipelineRef": {"name": "prep"}},
+                "alertmanager": {"tokenSecretRef": {"name": "t"}},
+            },
+            id="two",
+        ),
+    ],
+)
+def test_api_server_refuses_a_trigger_without_exactly_one_source(kube: Kube, source: dict[str, Any]) -> None:
+    body = chain_manifest()
+    body["spec"]["source"] = source
+    with pytest.raises(ApiException) as refused:
+        kube.create(body)
+    assert refused.value.status == 422
+    assert "set exactly one of sqs, alertmanager or pipelineRun" in str(refused.value.body)
