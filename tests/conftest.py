@@ -16,4 +16,6 @@ pytest_plugins = [
     "tests.fixtures.moto_server",
     # Observability: promtool, prometheus_binary, start_prometheus, serve_observability.
     "tests.fixtures.prometheus",
+    # A real Alertmanager for the PipelineTrigger alert loop: start_alertmanager.
+    "tests.fixtures.alertmanager",
 ]
