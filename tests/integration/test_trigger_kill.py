@@ -56,7 +56,7 @@ def test_one_run_per_event_when_operator_killed_between_create_and_delete(
     kube.ready_pipeline()
     in_process.stop()
     url = sqs_client.create_queue(QueueName="kill-events", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
-    kube.create(trigger_manifest(url, concurrencyPolicy="Allow"))
+    kube.create(trigger_manifest(url, concurrencyPolicy="Allow", successfulRunsHistoryLimit=100))
     rng = random.Random(20261201)
     for i in range(ITERATIONS):
         version = client.CustomObjectsApi(kube_api).list_namespaced_custom_object(

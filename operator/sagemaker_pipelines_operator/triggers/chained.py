@@ -27,11 +27,10 @@ def chain_pass(
     except Exception as exc:
         raise classify_kube_error(exc, f"runs in {namespace}") from exc
     created = event_time(str(trigger.metadata.get("creationTimestamp") or ""))
-    marks = [t for t in (created, status.upstream_completion_time) if t is not None]
-    events = upstream_events(source, listing.get("items", []), max(marks) if marks else None)
+    watermark = status.upstream_completion_time
+    events = upstream_events(source, listing.get("items", []), created, watermark)
     if not events:
         return status
-    watermark = status.upstream_completion_time
     existing = {r.name for r in kube.owned_runs(ctx, trigger)}
     # Completions at the watermark whose run exists were handled (and counted) by an earlier pass.
     fresh = [

@@ -16,9 +16,14 @@ from sagemaker_pipelines_operator.triggers.envelopes import TriggerEvent, event_
 
 
 def upstream_events(
-    source: PipelineRunSource, runs: Iterable[Mapping[str, Any]], since: datetime | None
+    source: PipelineRunSource,
+    runs: Iterable[Mapping[str, Any]],
+    created: datetime | None,
+    watermark: datetime | None = None,
 ) -> list[TriggerEvent]:
-    """Events for upstream runs that completed in a wanted phase at or after `since`, oldest first."""
+    """Events for upstream runs that completed in a wanted phase after the trigger was `created`
+    (a completion in its creation second counts as before: both have second precision) and not
+    before `watermark`, oldest first."""
     phases = {p.value for p in source.phases}
     events = []
     for run in runs:
@@ -28,7 +33,9 @@ def upstream_events(
         completed = event_time(status.get("completionTime"))
         if status.get("phase") not in phases or completed is None:
             continue
-        if since is not None and completed < since:
+        if (created is not None and completed <= created) or (
+            watermark is not None and completed < watermark
+        ):
             continue
         meta = run.get("metadata") or {}
         event_id = f"pipelineRun:{meta.get('uid')}"

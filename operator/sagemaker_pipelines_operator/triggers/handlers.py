@@ -66,12 +66,12 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
         meta = body["metadata"]
         track_trigger(meta["namespace"], meta["name"])
         status = PipelineTriggerStatus.model_validate(body.get("status") or {})
-        if (body.get("spec") or {}).get("source", {}).get("alertmanager") is not None:
-            await alertmanager_loop(ctx, body, stopped, status, inboxes)
-            return
         quit_flag = threading.Event()
         try:
-            while not stopped:
+            while not stopped:  # a spec edit may change the source kind: each loop hands over
+                if _serves_webhooks(body):
+                    status = await alertmanager_loop(ctx, body, stopped, status, inboxes)
+                    continue
                 status, pause = await in_daemon_thread(trigger_pass, ctx, dict(body), status, quit_flag)
                 if pause:
                     await stopped.wait(pause)
@@ -81,6 +81,10 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     @kopf.on.delete(GROUP, PLURAL, registry=registry, optional=True)
     def trigger_deleted(body: kopf.Body, **_: Any) -> None:
         forget_trigger(body["metadata"]["namespace"], body["metadata"]["name"])
+
+
+def _serves_webhooks(body: kopf.Body) -> bool:
+    return (body.get("spec") or {}).get("source", {}).get("alertmanager") is not None
 
 
 def trigger_pass(
@@ -102,7 +106,10 @@ def trigger_pass(
             record("stalled" if isinstance(exc, Stalled) else "transient")
             return _finish(ctx, body, status, exc, now), ERROR_BACKOFF_SECONDS
         written = _write(
-            ctx, trigger.metadata, status, with_readiness(trigger.metadata, trigger.spec, after, None, now)
+            ctx,
+            trigger.metadata,
+            trigger.status,
+            with_readiness(trigger.metadata, trigger.spec, after, None, now),
         )
         record("success")
         return written, pause
@@ -114,12 +121,13 @@ async def alertmanager_loop(
     stopped: kopf.DaemonStopped,
     status: PipelineTriggerStatus,
     inboxes: Inboxes,
-) -> None:
-    """Answer this trigger's webhook calls one at a time; re-check the Secret while idle."""
+) -> PipelineTriggerStatus:
+    """Answer this trigger's webhook calls one at a time, re-checking the Secret while idle, until
+    stopped or the source is no longer Alertmanager; returns the status last written."""
     key = (str(body["metadata"]["namespace"]), str(body["metadata"]["name"]))
     inbox = inboxes.open(key)
     try:
-        while not stopped:
+        while not stopped and _serves_webhooks(body):
             status = await in_daemon_thread(webhook_ready_pass, ctx, dict(body), status)
             try:
                 call = await asyncio.wait_for(inbox.get(), timeout=ctx.settings.poll_max_seconds)
@@ -130,6 +138,7 @@ async def alertmanager_loop(
                 call.reply.set_result(answer)
     finally:
         inboxes.close(key)
+    return status
 
 
 def webhook_ready_pass(
@@ -149,7 +158,10 @@ def webhook_ready_pass(
     except ReconcileError as exc:
         return _finish(ctx, body, status, exc, now)
     return _write(
-        ctx, trigger.metadata, status, with_readiness(trigger.metadata, trigger.spec, status, None, now)
+        ctx,
+        trigger.metadata,
+        trigger.status,
+        with_readiness(trigger.metadata, trigger.spec, status, None, now),
     )
 
 
@@ -169,7 +181,7 @@ def webhook_pass(
             return _finish(ctx, body, status, exc, now), (503, exc.message)
         readiness = with_readiness(trigger.metadata, trigger.spec, after, None, now)
         record("success")
-        return _write(ctx, trigger.metadata, status, readiness), answer
+        return _write(ctx, trigger.metadata, trigger.status, readiness), answer
 
 
 def _poll(
@@ -205,11 +217,8 @@ def _finish(
     now: datetime,
 ) -> PipelineTriggerStatus:
     meta = body["metadata"]
-    try:
-        return _write(ctx, meta, status, with_readiness(meta, _spec_or_none(body), status, error, now))
-    except ReconcileError as exc:
-        log.warning("trigger %s: status not written: %s", meta["name"], exc)
-        return status
+    observed = PipelineTriggerStatus.model_validate(body.get("status") or {})
+    return _write(ctx, meta, observed, with_readiness(meta, _spec_or_none(body), status, error, now))
 
 
 def _spec_or_none(body: dict[str, Any]) -> PipelineTriggerSpec | None:
@@ -222,11 +231,17 @@ def _spec_or_none(body: dict[str, Any]) -> PipelineTriggerSpec | None:
 def _write(
     ctx: OperatorContext,
     metadata: dict[str, Any],
-    before: PipelineTriggerStatus,
+    observed: PipelineTriggerStatus,
     after: tuple[PipelineTriggerStatus, Any],
 ) -> PipelineTriggerStatus:
+    """Write `after` when it differs from the status on the object (`observed`, as the watch last
+    showed it), so a write that failed is made again by the next pass."""
     status, event = after
-    kube.write_status(ctx, metadata, before, status)
+    try:
+        kube.write_status(ctx, metadata, observed, status)
+    except ReconcileError as exc:  # kept in memory: the next pass writes it
+        log.warning("trigger %s: status not written: %s", metadata["name"], exc)
+        return status
     ready = find_condition(status.conditions, c.READY)
     set_trigger_ready(metadata["namespace"], metadata["name"], ready is not None and ready.status == "True")
     if event is not None:
