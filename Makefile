@@ -13,7 +13,7 @@ export PATH := $(SMPO_BIN_DIR):$(PATH)
 export PIP_CACHE_DIR ?= $(SMPO_CACHE)/pip
 PYTEST_ARGS ?=
 
-.PHONY: help venv tools controlplane packaging-tools prometheus monitoring chart lint typecheck crds test test-unit test-integration test-e2e bench demo image clean
+.PHONY: help venv tools controlplane packaging-tools prometheus alertmanager monitoring chart lint typecheck crds test test-unit test-integration test-e2e bench demo image clean
 
 help:
 	@echo "make demo   - local control plane + SageMaker emulator + operator + examples, live"
@@ -50,7 +50,11 @@ prometheus:
 	@hack/gobin.sh hack/prometheus github.com/prometheus/prometheus/cmd/promtool \
 		github.com/prometheus/prometheus/cmd/prometheus
 
-tools: controlplane packaging-tools prometheus
+# alertmanager from its pinned Go module (the PipelineTrigger alert-loop e2e test; hack/alertmanager/README.md).
+alertmanager:
+	@hack/alertmanager/build.sh
+
+tools: controlplane packaging-tools prometheus alertmanager
 
 lint: venv
 	$(BIN)/ruff check .

@@ -12,10 +12,12 @@ pytest_plugins = [
     "tests.fixtures.operator",
     # Pipeline resources of the test's namespace, deleted while the operator still runs: pipelines.
     "tests.fixtures.pipeline_resources",
-    # moto's server for S3 definition sources and STS role assumption: moto_server, moto, s3_client.
+    # moto's server (S3 definitions, STS roles, SQS triggers): moto_server, moto, s3_client, sqs_client.
     "tests.fixtures.moto_server",
     # Observability: promtool, prometheus_binary, start_prometheus, serve_observability.
     "tests.fixtures.prometheus",
     # The operator image (hack/image/build.sh) and containers of it: operator_image, run_container.
     "tests.fixtures.image",
+    # A real Alertmanager for the PipelineTrigger alert loop: start_alertmanager.
+    "tests.fixtures.alertmanager",
 ]

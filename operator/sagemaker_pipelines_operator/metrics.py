@@ -34,7 +34,7 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 # Label values of the fixed-set labels. Series for these exist from the start (value 0): a
 # counter that appears already at 1 is invisible to rate()/increase(), so an alert would miss
 # the first error.
-KINDS = ("Pipeline", "PipelineRun", "PipelineSchedule")
+KINDS = ("Pipeline", "PipelineRun", "PipelineSchedule", "PipelineTrigger")
 RECONCILE_RESULTS = ("success", "stalled", "waiting", "transient", "error")
 RUN_PHASES = (
     "Pending",
@@ -137,6 +137,28 @@ PIPELINE_READY = Gauge(
     ["namespace", "pipeline"],
     registry=REGISTRY,
 )
+TRIGGER_EVENTS_TOTAL = Counter(
+    "smpo_trigger_events_total",
+    "Events a PipelineTrigger received, by outcome (started, deduplicated, filtered, dropped_<reason>).",
+    ["namespace", "trigger", "outcome"],
+    registry=REGISTRY,
+)
+TRIGGER_READY = Gauge(
+    "smpo_trigger_ready",
+    "1 when the PipelineTrigger's Ready condition is True, else 0 (alerts on triggers not Ready).",
+    ["namespace", "trigger"],
+    registry=REGISTRY,
+)
+TRIGGER_OUTCOMES = (
+    "started",
+    "deduplicated",
+    "filtered",
+    "dropped_malformed",
+    "dropped_suspended",
+    "dropped_forbidden",
+    "dropped_rate_limited",
+    "dropped_invalid_parameters",
+)
 BUILD_INFO = Info("smpo_build", "Operator build information.", registry=REGISTRY)
 
 # process_* (CPU, memory, file descriptors, start time) and python_* series, as every Python
@@ -226,3 +248,28 @@ def record_run_completion(
         PIPELINE_RUN_DURATION.labels(namespace=namespace, pipeline=pipeline).observe(duration_seconds)
     if phase == "Succeeded" and completed_at is not None:
         record_success_time(namespace, pipeline, completed_at)
+
+
+def track_trigger(namespace: str, trigger: str) -> None:
+    """Create the trigger's event counters at 0 when it is first seen (see track_pipeline)."""
+    for outcome in TRIGGER_OUTCOMES:
+        TRIGGER_EVENTS_TOTAL.labels(namespace=namespace, trigger=trigger, outcome=outcome)
+
+
+def count_trigger_event(namespace: str, trigger: str, outcome: str) -> None:
+    if outcome not in TRIGGER_OUTCOMES:
+        raise ValueError(f"{outcome!r} is not a trigger event outcome ({', '.join(TRIGGER_OUTCOMES)})")
+    TRIGGER_EVENTS_TOTAL.labels(namespace=namespace, trigger=trigger, outcome=outcome).inc()
+
+
+def set_trigger_ready(namespace: str, trigger: str, ready: bool) -> None:
+    TRIGGER_READY.labels(namespace=namespace, trigger=trigger).set(1 if ready else 0)
+
+
+def forget_trigger(namespace: str, trigger: str) -> None:
+    """Drop a deleted trigger's series."""
+    with contextlib.suppress(KeyError):
+        TRIGGER_READY.remove(namespace, trigger)
+    for outcome in TRIGGER_OUTCOMES:
+        with contextlib.suppress(KeyError):
+            TRIGGER_EVENTS_TOTAL.remove(namespace, trigger, outcome)

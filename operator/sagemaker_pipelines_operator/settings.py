@@ -32,8 +32,10 @@ class OperatorSettings:
     """Port of the Prometheus /metrics endpoint (0 disables it)."""
     health_port: int = 8081
     """Port of /healthz (liveness: watches not stalled) and /readyz (initial listing done)."""
+    webhook_port: int = 0
+    """Port of the PipelineTrigger webhook endpoint for Alertmanager (0 disables it)."""
     bind_address: str = "0.0.0.0"
-    """Address the metrics and health servers listen on."""
+    """Address the metrics, health and webhook servers listen on."""
     peering: str | None = "sagemaker-pipelines-operator"
     """Leader election: name of kopf's peering object (created if missing; its CRD is in crds/)."""
     max_workers: int = 20

@@ -55,8 +55,12 @@ def test_demo_runs_every_example_to_its_expected_phase(tmp_path: Path) -> None:
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    assert "Summary: 3/3 pipelines Ready, 4 runs:" in output
+    assert "Summary: 3/3 pipelines Ready, 5 runs:" in output
     rows = dict(re.findall(r"^\s+(\S+)\s+(Succeeded|Failed|Stopped|CompletedWithFailures)\b", output, re.M))
+    # The data-event loop: an upload to the demo bucket became a retraining run through SQS.
+    triggered = [name for name in rows if name.startswith("recsys-retrain-on-upload-")]
+    assert len(triggered) == 1 and rows.pop(triggered[0]) == "Succeeded", output[-4000:]
+    assert re.search(r"uploaded s3://smpo-demo-training-data/interactions/\S+\.parquet", output)
     assert rows == {
         "clinical-notes-monthly": "Succeeded",
         "fraud-detection-strict-gate": "Failed",

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 
 Permission = tuple[str, str, str]  # (resource, resource names, verb)
 _ROW = re.compile(r"^(\S*)\s+\[(.*?)\]\s+\[(.*?)\]\s+\[(.*?)\]\s*$")
-KINDS = ("pipelines", "pipelineruns", "pipelineschedules")
+KINDS = ("pipelines", "pipelineruns", "pipelineschedules", "pipelinetriggers")
 
 
 def perms(resource: str, *verbs: str, names: str = "") -> set[Permission]:
@@ -36,11 +36,13 @@ def perms(resource: str, *verbs: str, names: str = "") -> set[Permission]:
 OWN_KINDS = (
     perms(f"pipelines.{GROUP}", "get", "list", "watch", "patch", "update")
     | perms(f"pipelineschedules.{GROUP}", "get", "list", "watch", "patch", "update")
+    | perms(f"pipelinetriggers.{GROUP}", "get", "list", "watch", "patch", "update")
     | perms(f"pipelineruns.{GROUP}", "get", "list", "watch", "patch", "update", "create", "delete")
     | {p for k in KINDS for p in perms(f"{k}.{GROUP}/status", "get", "patch", "update")}
     | {p for k in KINDS for p in perms(f"{k}.{GROUP}/finalizers", "update", "patch")}
     | perms("events", "create", "patch")
     | perms("configmaps", "get", "list", "watch")
+    | perms("secrets", "get")
 )
 CLUSTER_READS = perms("namespaces", "get", "list", "watch") | perms(
     "customresourcedefinitions.apiextensions.k8s.io", "get", "list", "watch"

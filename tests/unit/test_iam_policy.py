@@ -5,7 +5,7 @@ the parts that never run with the operator's role) finds boto3 client calls
 (`client.describe_pipeline(...)`, `get_paginator("...")`), the adapter's operation names
 (`api.call("DescribePipeline", ...)`, `api.paginate("ListTags", ...)`) and botocore helpers that
 call AWS for us (AssumeRoleCredentialFetcher → sts:AssumeRole). Operation names are checked
-against botocore's service models, so only real SageMaker, STS and S3 operations count.
+against botocore's service models, so only real SageMaker, STS, S3 and SQS operations count.
 """
 
 from __future__ import annotations
@@ -27,13 +27,15 @@ POLICY = REPO_ROOT / "docs" / "iam-policy.json"
 # The dev stack's demo plays a human approver against the emulator (a package of its own, outside
 # PACKAGE); it never runs with the operator's IAM role.
 NOT_CALLING_AWS = {"devstack"}
-SERVICES = ("sagemaker", "sts", "s3")
+SERVICES = ("sagemaker", "sts", "s3", "sqs")
 ADAPTER_METHODS = {"call", "paginate"}  # SageMakerApi.call/paginate(operation_name, ...)
 INDIRECT = {"AssumeRoleCredentialFetcher": {"sts:AssumeRole"}}
 IMPLIED = {
     # GetObject with a VersionId (spec.definition.s3.versionId) is authorised as GetObjectVersion.
     "s3:GetObject": {"s3:GetObjectVersion"},
 }
+# SQS batch operations have no IAM action of their own: the single-message action authorises them.
+AUTHORISED_AS = {"sqs:DeleteMessageBatch": "sqs:DeleteMessage"}
 NON_AWS_ACTIONS = {"iam:PassRole"}  # checked by SageMaker on CreatePipeline/UpdatePipeline
 
 
@@ -86,7 +88,7 @@ def called_actions() -> set[str]:
         found |= actions_in_source(path.read_text(encoding="utf-8"))
     for action in list(found):
         found |= IMPLIED.get(action, set())
-    return found
+    return {AUTHORISED_AS.get(action, action) for action in found}
 
 
 def policy_actions() -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from sagemaker_pipelines_operator.api.kinds import KINDS
 from sagemaker_pipelines_operator.handlers.preflight import PeeringTarget, missing_kinds, peering_targets
 from sagemaker_pipelines_operator.settings import OperatorSettings
 
@@ -29,12 +30,15 @@ def test_peering_targets(settings: OperatorSettings, expected: list[PeeringTarge
     assert peering_targets(settings) == expected
 
 
+ALL = {kind.plural for kind in KINDS}
+
+
 @pytest.mark.parametrize(
     ("served", "expected"),
     [
-        pytest.param(set(), ["Pipeline", "PipelineRun", "PipelineSchedule"], id="none-served"),
-        pytest.param({"pipelines", "pipelineruns"}, ["PipelineSchedule"], id="one-missing"),
-        pytest.param({"pipelines", "pipelineruns", "pipelineschedules"}, [], id="all-served"),
+        pytest.param(set(), [kind.kind for kind in KINDS], id="none-served"),
+        pytest.param(ALL - {"pipelineschedules"}, ["PipelineSchedule"], id="one-missing"),
+        pytest.param(ALL, [], id="all-served"),
     ],
 )
 def test_missing_kinds(served: set[str], expected: list[str]) -> None:

@@ -68,18 +68,22 @@ Namespace. An empty list means cluster-wide.
 {{/* RBAC rules on our own kinds, the same in a ClusterRole and in a namespaced Role. */}}
 {{- define "smpo.namespacedRules" -}}
 - apiGroups: [sagemaker.pipelines.dev]
-  resources: [pipelines, pipelineschedules]
+  resources: [pipelines, pipelineschedules, pipelinetriggers]
   verbs: [get, list, watch, patch, update]
 - apiGroups: [sagemaker.pipelines.dev]
-  # Schedules and runOnChange create runs; ttlSecondsAfterFinished deletes them.
+  # Schedules, triggers and runOnChange create runs; ttlSecondsAfterFinished deletes them.
   resources: [pipelineruns]
   verbs: [get, list, watch, patch, update, create, delete]
 - apiGroups: [sagemaker.pipelines.dev]
-  resources: [pipelines/status, pipelineruns/status, pipelineschedules/status]
+  resources: [pipelines/status, pipelineruns/status, pipelineschedules/status, pipelinetriggers/status]
   verbs: [get, patch, update]
 - apiGroups: [sagemaker.pipelines.dev]
-  # Owner references with blockOwnerDeletion (runs owned by schedules) need this.
-  resources: [pipelines/finalizers, pipelineruns/finalizers, pipelineschedules/finalizers]
+  # Owner references with blockOwnerDeletion (runs owned by schedules and triggers) need this.
+  resources:
+    - pipelines/finalizers
+    - pipelineruns/finalizers
+    - pipelineschedules/finalizers
+    - pipelinetriggers/finalizers
   verbs: [update, patch]
 - apiGroups: [""]
   resources: [events]
@@ -88,4 +92,8 @@ Namespace. An empty list means cluster-wide.
   # spec.definition.configMapRef
   resources: [configmaps]
   verbs: [get, list, watch]
+- apiGroups: [""]
+  # PipelineTrigger spec.source.alertmanager.tokenSecretRef (read when a webhook call arrives)
+  resources: [secrets]
+  verbs: [get]
 {{- end -}}

@@ -1,4 +1,5 @@
-"""The API: pydantic models for Pipeline, PipelineRun and PipelineSchedule, and their conditions.
+"""The API: pydantic models of the four kinds (Pipeline, PipelineRun, PipelineSchedule,
+PipelineTrigger) and their conditions.
 
 These models are the single source of truth: the CRDs in `crds/`, the API reference and the
 chart's CRDs are generated from them (`smpo crds`), and the operator and `smpo validate` parse
@@ -18,6 +19,11 @@ from sagemaker_pipelines_operator.api.schedule import (
     PipelineScheduleSpec,
     PipelineScheduleStatus,
 )
+from sagemaker_pipelines_operator.api.trigger import (
+    PipelineTrigger,
+    PipelineTriggerSpec,
+    PipelineTriggerStatus,
+)
 
 __all__ = [
     "Condition",
@@ -32,4 +38,7 @@ __all__ = [
     "PipelineScheduleStatus",
     "PipelineSpec",
     "PipelineStatus",
+    "PipelineTrigger",
+    "PipelineTriggerSpec",
+    "PipelineTriggerStatus",
 ]

@@ -127,6 +127,16 @@ SKIPPED: Final = "Skipped"
 """PipelineSchedule Event: a scheduled time was skipped (concurrencyPolicy Forbid, or past its
 startingDeadlineSeconds)."""
 
+LISTENING: Final = "Listening"
+"""PipelineTrigger Ready=True: the source is being watched (queue polled, endpoint served)."""
+
+SOURCE_UNAVAILABLE: Final = "SourceUnavailable"
+"""PipelineTrigger Ready=False: the source cannot be read (queue missing or denied, Secret missing);
+retried."""
+
+INVALID_TRIGGER: Final = "InvalidTrigger"
+"""Stalled=True: the trigger's spec is invalid (source, expressions); fix the spec."""
+
 # --- Event-only reasons ------------------------------------------------------------------------
 # Events name what happened; conditions above name the state. These appear only in Events.
 
@@ -144,6 +154,13 @@ RUN_REPLACED: Final = "RunReplaced"
 
 RUN_DELETED: Final = "RunDeleted"
 """PipelineSchedule/PipelineRun Event: a finished run was deleted (history limit or TTL)."""
+
+TRIGGERED: Final = "Triggered"
+"""PipelineTrigger Event: an event created a PipelineRun; the message names the event."""
+
+EVENT_DROPPED: Final = "EventDropped"
+"""PipelineTrigger Event (Warning): an event was not turned into a run; the message says why
+(malformed, suspended, Forbid, rate limit, invalid parameters)."""
 
 # --- Pipeline: Kubernetes trouble and Event-only reasons -----------------------------------------
 

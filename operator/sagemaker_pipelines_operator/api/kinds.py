@@ -1,4 +1,4 @@
-"""The three kinds as the API server sees them: names, short names and printer columns."""
+"""The kinds as the API server sees them: names, short names and printer columns."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sagemaker_pipelines_operator.api.pipelinerun import (
     immutable_run_rules,
 )
 from sagemaker_pipelines_operator.api.schedule import PipelineScheduleSpec, PipelineScheduleStatus
+from sagemaker_pipelines_operator.api.trigger import PipelineTriggerSpec, PipelineTriggerStatus
 
 CATEGORY = "sagemaker"
 
@@ -116,4 +117,20 @@ PIPELINE_SCHEDULE = Kind(
     ),
 )
 
-KINDS: tuple[Kind, ...] = (PIPELINE, PIPELINE_RUN, PIPELINE_SCHEDULE)
+PIPELINE_TRIGGER = Kind(
+    kind="PipelineTrigger",
+    plural="pipelinetriggers",
+    short_names=("smpt",),
+    spec=PipelineTriggerSpec,
+    status=PipelineTriggerStatus,
+    columns=(
+        READY_COLUMN,
+        PrinterColumn("Source", ".status.source"),
+        PrinterColumn("Last Event", ".status.lastEvent.time", type="date"),
+        PrinterColumn("Runs", ".status.runs", type="integer"),
+        STATUS_COLUMN,
+        AGE_COLUMN,
+    ),
+)
+
+KINDS: tuple[Kind, ...] = (PIPELINE, PIPELINE_RUN, PIPELINE_SCHEDULE, PIPELINE_TRIGGER)

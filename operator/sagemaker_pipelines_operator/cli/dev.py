@@ -91,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
             stack.start_control_plane(args.crds.resolve())
         say("starting the SageMaker emulator")
         stack.start_emulator(args.step_seconds, args.outcomes)
+        with_data_events = stack.start_moto()
+        if with_data_events:
+            say("started moto's S3 and SQS for the data-event loop")
         demo = Demo(stack.kubeconfig or args.kubeconfig, args.namespace, stack.emulator_url)
         if args.kubeconfig:
             demo.apply([args.crds])
@@ -98,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
         stack.start_operator(args.namespace, args.metrics_port, args.health_port)
         say(f"applying {args.examples} to namespace {args.namespace}")
         demo.apply([args.examples])
+        if with_data_events:
+            say("data event: a new file in the training bucket starts a retraining run")
+            demo.data_event_loop(stack.moto_url)
         demo.watch(args.timeout, interactive=out.isatty() and not args.exit_when_done)
         text, as_expected = demo.report()
         print("\n" + text)

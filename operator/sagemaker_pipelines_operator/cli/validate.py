@@ -22,7 +22,8 @@ def register(subparsers: Any) -> None:
         "validate",
         help="check manifests offline (schema, definitions, cross-references)",
         description=(
-            "Validate Pipeline, PipelineRun and PipelineSchedule manifests offline with the operator's "
+            "Validate Pipeline, PipelineRun, PipelineSchedule and PipelineTrigger manifests offline "
+            "with the operator's "
             "own models and definition validator, and check them against each other (run parameters "
             "against their Pipeline, ConfigMap definitions, duplicate SageMaker names). Other "
             "Kubernetes objects are passed over, so `kustomize build | smpo validate -` works."

@@ -16,6 +16,7 @@ import kubernetes
 
 from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.controlplane.binaries import find_binary
+from sagemaker_pipelines_operator.devstack import data_event
 from sagemaker_pipelines_operator.devstack.progress import (
     PipelineRow,
     RunRow,
@@ -64,6 +65,27 @@ class Demo:
             if result.returncode != 0:
                 raise RuntimeError(f"kubectl apply -f {path} failed: {result.stderr.strip()}")
             self.out.write(result.stdout)
+
+    def data_event_loop(self, moto_url: str, timeout: float = 60.0) -> str:
+        """Set up the bucket -> queue -> PipelineTrigger chain, upload a file, and wait for the run
+        the trigger creates; returns its name."""
+        queue_url = data_event.create_bucket_and_queue(moto_url)
+        self.custom.create_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, "pipelinetriggers", data_event.trigger_manifest(queue_url)
+        )
+        uri = data_event.upload_interactions(moto_url)
+        self.out.write(f"uploaded {uri}; PipelineTrigger {data_event.TRIGGER} reads {queue_url}\n")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            trigger: Any = self.custom.get_namespaced_custom_object(
+                GROUP, VERSION, self.namespace, "pipelinetriggers", data_event.TRIGGER
+            )
+            status = trigger.get("status") or {}
+            if status.get("lastRun"):
+                self.out.write(f"{uri} started PipelineRun {status['lastRun']}\n")
+                return str(status["lastRun"])
+            time.sleep(1.0)
+        raise TimeoutError(f"PipelineTrigger {data_event.TRIGGER} started no run within {timeout:.0f}s")
 
     def snapshot(self) -> tuple[list[PipelineRow], list[RunRow], list[dict[str, Any]]]:
         pipelines = self._list("pipelines")

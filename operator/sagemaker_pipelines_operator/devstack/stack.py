@@ -6,6 +6,7 @@ Ctrl-C included; child processes also die with their parent (PR_SET_PDEATHSIG vi
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -47,6 +48,8 @@ class LocalStack:
     directory: Path
     kubeconfig: Path | None = None
     emulator_url: str = ""
+    moto_url: str = ""
+    """moto's S3 and SQS for the data-event demo ('' when moto is not installed)."""
     metrics_url: str = ""
     owns_control_plane: bool = False
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -72,6 +75,16 @@ class LocalStack:
         self._spawn("emulator", argv, env={})
         self._wait_http(f"{self.emulator_url}/_emulator/counters", "emulator")
 
+    def start_moto(self) -> bool:
+        """moto's server (S3 and SQS) for the data-event loop; False when moto is not installed."""
+        if importlib.util.find_spec("moto") is None:
+            return False
+        port = free_port()
+        self.moto_url = f"http://127.0.0.1:{port}"
+        self._spawn("moto", ["-H", "127.0.0.1", "-p", str(port)], env={}, module="moto.server")
+        self._wait_http(f"{self.moto_url}/moto-api/data.json", "moto")
+        return True
+
     def start_operator(self, namespace: str, metrics_port: int, health_port: int) -> None:
         if self.kubeconfig is None:
             raise StackError("no kubeconfig: start the control plane first or pass --kubeconfig")
@@ -87,6 +100,11 @@ class LocalStack:
             "AWS_SECRET_ACCESS_KEY": "demo",
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_EC2_METADATA_DISABLED": "true",
+            **(
+                {"AWS_ENDPOINT_URL_SQS": self.moto_url, "AWS_ENDPOINT_URL_S3": self.moto_url}
+                if self.moto_url
+                else {}
+            ),
         }
         args = [
             "run",
@@ -111,9 +129,11 @@ class LocalStack:
         self._spawn("operator", args, env=env)
         self._wait_http(f"http://127.0.0.1:{health_port}/readyz", "operator", timeout=60)
 
-    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+    def _spawn(
+        self, name: str, args: list[str], env: dict[str, str], module: str = "sagemaker_pipelines_operator"
+    ) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "sagemaker_pipelines_operator", *args]
+        command = [sys.executable, "-m", module, *args]
         if shutil.which("setpriv"):
             command = ["setpriv", "--pdeathsig", "TERM", "--", *command]
         # The child writes to its own copy of the descriptor; ours is closed once it has started.

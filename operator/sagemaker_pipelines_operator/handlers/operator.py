@@ -36,6 +36,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "sagemaker_pipelines_operator.handlers.resource_metrics",
     "sagemaker_pipelines_operator.handlers.pipelinerun",
     "sagemaker_pipelines_operator.handlers.schedule",
+    "sagemaker_pipelines_operator.triggers.handlers",
 )
 
 

@@ -128,6 +128,35 @@ RULES: tuple[AlertRule, ...] = (
         runbook="sagemakerthrottling",
     ),
     AlertRule(
+        name="PipelineTriggerNotReady",
+        expr="max by (namespace, trigger) (smpo_trigger_ready) == 0",
+        for_="15m",
+        severity="warning",
+        summary="PipelineTrigger {{ $labels.namespace }}/{{ $labels.trigger }} is not Ready",
+        description=(
+            "PipelineTrigger {{ $labels.namespace }}/{{ $labels.trigger }} has not been Ready for 15 "
+            "minutes: its source (queue, endpoint, upstream Pipeline) cannot be read, so events wait "
+            "or are lost and no retraining runs start."
+        ),
+        runbook="pipelinetriggernotready",
+    ),
+    AlertRule(
+        name="PipelineTriggerEventsDropped",
+        expr=(
+            "sum by (namespace, trigger, outcome) "
+            '(increase(smpo_trigger_events_total{outcome=~"dropped_.*"}[10m])) > 0'
+        ),
+        for_="0m",
+        severity="warning",
+        summary="PipelineTrigger {{ $labels.namespace }}/{{ $labels.trigger }} dropped events",
+        description=(
+            "PipelineTrigger {{ $labels.namespace }}/{{ $labels.trigger }} dropped "
+            "{{ $value | humanize }} events in the last 10 minutes ({{ $labels.outcome }}): they "
+            "started no run."
+        ),
+        runbook="pipelinetriggereventsdropped",
+    ),
+    AlertRule(
         name="SmpoWatchStalled",
         # Silence is a stall only while a Ready Pipeline is in scope: its drift resync writes
         # status every --resync-seconds, and those writes come back as watch events.

@@ -16,6 +16,7 @@ from sagemaker_pipelines_operator.validation.documents import FieldPath
 from sagemaker_pipelines_operator.validation.findings import Finding, Severity
 from sagemaker_pipelines_operator.validation.manifest_set import ManifestSet
 from sagemaker_pipelines_operator.validation.schema import MODELS, Resource
+from sagemaker_pipelines_operator.validation.triggers import trigger_findings
 
 _QUOTED = re.compile(r"'([^']*)'")
 
@@ -30,6 +31,7 @@ def validate_manifests(manifests: ManifestSet) -> list[Finding]:
     findings.extend(duplicate_sagemaker_names(manifests))
     findings.extend(run_on_change_parameters(manifests))
     findings.extend(run_parameters(manifests))
+    findings.extend(trigger_findings(manifests))
     failed = any(f.severity == Severity.ERROR for f in findings)
     if manifests.documents and manifests.our_resource_count == 0 and not failed:
         first = manifests.documents[0]

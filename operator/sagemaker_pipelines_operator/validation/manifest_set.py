@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.api.schedule import PipelineSchedule
+from sagemaker_pipelines_operator.api.trigger import PipelineTrigger
 from sagemaker_pipelines_operator.validation.definitions import ResolvedDefinition, resolve_definition
 from sagemaker_pipelines_operator.validation.documents import Document, Source, parse_documents, value_node
 from sagemaker_pipelines_operator.validation.findings import Finding
@@ -47,6 +48,11 @@ class ManifestSet:
     def schedules(self) -> Iterator[tuple[Resource, PipelineSchedule]]:
         for resource in self.of_kind("PipelineSchedule"):
             if isinstance(resource.model, PipelineSchedule):
+                yield resource, resource.model
+
+    def triggers(self) -> Iterator[tuple[Resource, PipelineTrigger]]:
+        for resource in self.of_kind("PipelineTrigger"):
+            if isinstance(resource.model, PipelineTrigger):
                 yield resource, resource.model
 
     def definition(self, pipeline: Resource) -> ResolvedDefinition:

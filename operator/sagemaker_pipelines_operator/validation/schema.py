@@ -22,14 +22,16 @@ from sagemaker_pipelines_operator.api.kinds import PIPELINE
 from sagemaker_pipelines_operator.api.pipeline import TAG_PATTERN, Pipeline
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.api.schedule import PipelineSchedule
+from sagemaker_pipelines_operator.api.trigger import PipelineTrigger
 from sagemaker_pipelines_operator.validation.documents import Document, FieldPath, format_field_path
 from sagemaker_pipelines_operator.validation.findings import Finding, Severity
 
-Model = Pipeline | PipelineRun | PipelineSchedule
+Model = Pipeline | PipelineRun | PipelineSchedule | PipelineTrigger
 MODELS: dict[str, type[Model]] = {
     "Pipeline": Pipeline,
     "PipelineRun": PipelineRun,
     "PipelineSchedule": PipelineSchedule,
+    "PipelineTrigger": PipelineTrigger,
 }
 CONFIGMAP = "ConfigMap"
 

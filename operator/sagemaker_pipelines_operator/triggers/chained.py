@@ -1,0 +1,45 @@
+"""The pipelineRun source's pass: list the namespace's runs, turn new upstream completions into
+runs of this trigger, and advance the watermark in status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sagemaker_pipelines_operator import GROUP, VERSION
+from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTriggerStatus
+from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.triggers import runs as kube
+from sagemaker_pipelines_operator.triggers.apply import record, start_runs
+from sagemaker_pipelines_operator.triggers.chaining import upstream_events
+from sagemaker_pipelines_operator.triggers.envelopes import event_time
+from sagemaker_pipelines_operator.triggers.plan import run_name_for
+
+
+def chain_pass(
+    ctx: OperatorContext, trigger: PipelineTrigger, status: PipelineTriggerStatus, now: datetime
+) -> PipelineTriggerStatus:
+    source = trigger.spec.source.pipeline_run
+    assert source is not None
+    namespace = trigger.metadata["namespace"]
+    try:
+        listing = ctx.custom_objects.list_namespaced_custom_object(GROUP, VERSION, namespace, kube.RUNS)
+    except Exception as exc:
+        raise classify_kube_error(exc, f"runs in {namespace}") from exc
+    created = event_time(str(trigger.metadata.get("creationTimestamp") or ""))
+    watermark = status.upstream_completion_time
+    events = upstream_events(source, listing.get("items", []), created, watermark)
+    if not events:
+        return status
+    existing = {r.name for r in kube.owned_runs(ctx, trigger)}
+    # Completions at the watermark whose run exists were handled (and counted) by an earlier pass.
+    fresh = [
+        e
+        for e in events
+        if not (watermark and e.time and e.time <= watermark and run_name_for(trigger, e) in existing)
+    ]
+    if not fresh:
+        return status
+    after = record(ctx, trigger, start_runs(ctx, trigger, fresh, now), status, now)
+    latest = max(e.time for e in fresh if e.time is not None)
+    return after.model_copy(update={"upstream_completion_time": latest})

@@ -1,0 +1,81 @@
+"""PipelineTrigger with a pipelineRun source on the real API server and the emulator: a data-prep
+run that succeeds starts a training run with parameters taken from it; a run that finished
+before the trigger existed starts nothing (other phases: tests/unit/test_trigger_chaining.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from tests.fixtures.pipelines import parameter
+from tests.fixtures.runs import GROUP, VERSION, Kube, definition, run_manifest, wait_for
+from tests.integration.test_trigger_sqs import runs_of
+
+
+@pytest.fixture
+def kube(kube_api: client.ApiClient, namespace: str) -> Kube:
+    return Kube(kube_api, namespace)
+
+
+def chain_manifest() -> dict[str, Any]:
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "PipelineTrigger",
+        "metadata": {"name": "train-after-prep"},
+        "spec": {
+            "source": {"pipelineRun": {"pipelineRef": {"name": "prep"}}},
+            "parameters": {"Dataset": "join('', ['s3://prepared/', run.metadata.name])"},
+            "runTemplate": {"spec": {"pipelineRef": {"name": "train"}}},
+        },
+    }
+
+
+@pytest.mark.usefixtures("operator")
+def test_succeeded_upstream_run_starts_one_downstream_run(kube: Kube) -> None:
+    kube.ready_pipeline(
+        "train", definition_doc=definition(parameters=[parameter("Dataset", default="s3://d")])
+    )
+    kube.ready_pipeline("prep")
+    kube.create(run_manifest("prep-before", pipeline="prep"))
+    kube.wait_phase("prep-before", "Succeeded")
+    kube.create(chain_manifest())
+    wait_for(
+        lambda: kube.condition("PipelineTrigger", "train-after-prep", "Ready").get("reason") == "Listening"
+    )
+
+    kube.create(run_manifest("prep-1", pipeline="prep"))
+    kube.wait_phase("prep-1", "Succeeded")
+    (downstream,) = wait_for(lambda: runs_of(kube, "train-after-prep"), what="the chained run")
+    assert downstream["spec"]["parameters"] == {"Dataset": "s3://prepared/prep-1"}
+    kube.wait_phase(downstream["metadata"]["name"], "Succeeded")
+
+    kube.create(run_manifest("prep-2", pipeline="prep"))
+    kube.wait_phase("prep-2", "Succeeded")
+    wait_for(lambda: len(runs_of(kube, "train-after-prep")) == 2, what="the second chained run")
+    counts = kube.status("PipelineTrigger", "train-after-prep")["counts"]
+    assert (counts["received"], counts["started"]) == (2, 2)  # prep-before was never an event
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param({}, id="none"),
+        pytest.param(
+            {
+                "pipelineRun": {"pipelineRef": {"name": "prep"}},
+                "alertmanager": {"tokenSecretRef": {"name": "t"}},
+            },
+            id="two",
+        ),
+    ],
+)
+def test_api_server_refuses_a_trigger_without_exactly_one_source(kube: Kube, source: dict[str, Any]) -> None:
+    body = chain_manifest()
+    body["spec"]["source"] = source
+    with pytest.raises(ApiException) as refused:
+        kube.create(body)
+    assert refused.value.status == 422
+    assert "set exactly one of sqs, alertmanager or pipelineRun" in str(refused.value.body)
