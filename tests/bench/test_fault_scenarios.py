@@ -1,0 +1,30 @@
+"""The fault scenarios at the issue's full size (`make bench`); the integration tests run the same
+functions scaled for CI. Sizes from the environment: SMPO_BENCH_STORM_PIPELINES (10) and
+SMPO_BENCH_STORM_RUNS (100). Figures are printed; correctness is asserted, time never."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from tests.fixtures.runs import Kube
+from tests.integration.fault_scenarios import throttling_storm
+
+pytestmark = [pytest.mark.bench, pytest.mark.timeout(3600)]
+
+
+def test_throttling_storm_at_full_size(
+    kube_api: client.ApiClient, namespace: str, emulator: Any, start_operator: Any, sagemaker_client: Any
+) -> None:
+    pipelines = int(os.environ.get("SMPO_BENCH_STORM_PIPELINES", "10"))
+    runs = int(os.environ.get("SMPO_BENCH_STORM_RUNS", "100"))
+    kube = Kube(kube_api, namespace)
+    figures = throttling_storm(
+        kube, emulator, start_operator, sagemaker_client, pipelines=pipelines, runs=runs
+    )
+    print(f"\n{figures.line()}")
+    assert figures.counted == figures.throttled
+    assert figures.updates == pipelines
