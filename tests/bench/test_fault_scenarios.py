@@ -1,6 +1,7 @@
 """The fault scenarios at the issue's full size (`make bench`); the integration tests run the same
-functions scaled for CI. Sizes from the environment: SMPO_BENCH_STORM_PIPELINES (10) and
-SMPO_BENCH_STORM_RUNS (100). Figures are printed; correctness is asserted, time never."""
+functions scaled for CI. Sizes from the environment: SMPO_BENCH_STORM_PIPELINES (10),
+SMPO_BENCH_STORM_RUNS (100) and SMPO_BENCH_RACE_TRIALS (50 of each pairing). Figures are
+printed; correctness is asserted, time never."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from kubernetes import client
 
 from tests.fixtures.runs import Kube
 from tests.integration.fault_scenarios import throttling_storm
+from tests.integration.pipeline_helpers import Pipelines
+from tests.integration.test_faults_races import run_races
 
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(3600)]
 
@@ -28,3 +31,9 @@ def test_throttling_storm_at_full_size(
     print(f"\n{figures.line()}")
     assert figures.counted == figures.throttled
     assert figures.updates == pipelines
+
+
+def test_races_at_full_size(
+    pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any
+) -> None:
+    run_races(pipelines, emulator, sagemaker_client, int(os.environ.get("SMPO_BENCH_RACE_TRIALS", "50")))
