@@ -10,20 +10,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sagemaker_pipelines_emulator.outcome_rules import OutcomeRule, parse_rules, rules_json
 
-FaultKind = Literal["http500", "http503", "drop"]
+FaultKind = Literal["http500", "http503", "drop", "throttle", "latency"]
 _STRICT = ConfigDict(extra="forbid", strict=True)
 
 
 class Fault(BaseModel):
     """Answer calls of `operation` ("*" = any) with `kind` for the next `count` calls (None = always),
-    each with `probability` (1.0 = every matching call). `count` counts down as faults fire."""
+    each with `probability` (1.0 = every matching call). `count` counts down as faults fire.
+    `throttle` answers ThrottlingException; `latency` is a spike: the call waits `seconds`, then
+    runs (spikes add up and do not stop a later error fault from firing)."""
 
     model_config = _STRICT
 
     operation: str = "*"
     kind: FaultKind = "http500"
     count: int | None = Field(default=1, ge=0)
-    probability: float = Field(default=1.0, ge=0)
+    probability: float = Field(default=1.0, ge=0, le=1)
+    seconds: float = Field(default=0.0, ge=0)
 
 
 class Throttle(BaseModel):
@@ -53,6 +56,8 @@ class EmulatorConfig(BaseModel):
     latency_seconds: dict[str, float] = Field(default_factory=dict)
     throttle: dict[str, Throttle] = Field(default_factory=dict)
     faults: list[Fault] = Field(default_factory=list)
+    # Seeds the dice of probabilistic faults when set, so a fault storm repeats call for call.
+    fault_seed: int | None = None
     max_concurrent_executions: int | None = Field(default=None, ge=0)
     fail_step_pattern: str = r"(?i)always[-_]?fail"
     account_id: str = "123456789012"

@@ -7,7 +7,7 @@ ApiError (HTTP 400 unless noted)
 ├── ResourceNotFound         no such pipeline, version, execution or callback token
 ├── ConflictException        the resource is in a state that forbids the call
 ├── ResourceLimitExceeded    too many concurrent executions
-├── ThrottlingException      token bucket empty ("Rate exceeded")
+├── ThrottlingException      token bucket empty or injected fault ("Rate exceeded")
 └── InternalFailure (500) / ServiceUnavailable (503)  injected faults
 """
 

@@ -1,5 +1,5 @@
-"""AWS JSON 1.1 on the wire: which operation a request names, its region, its JSON body, and the
-shape of success and error responses (timestamps are epoch seconds)."""
+"""AWS JSON 1.1 on the wire: which operation a request names, its region and the caller's access
+key id, its JSON body, and the shape of success and error responses (timestamps are epoch seconds)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sagemaker_pipelines_emulator import errors
 TARGET_PREFIX = "SageMaker."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+_ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
 
 
 def operation_of(target: str | None) -> str:
@@ -32,6 +33,12 @@ def region_of(authorization: str | None, default: str = "us-east-1") -> str:
     """The region of the SigV4 credential scope, as SageMaker routes by it."""
     match = _CREDENTIAL_SCOPE.search(authorization or "")
     return match.group(1) if match else default
+
+
+def access_key_of(authorization: str | None) -> str | None:
+    """The access key id the SigV4 signature names (never the secret: it is not on the wire)."""
+    match = _ACCESS_KEY.search(authorization or "")
+    return match.group(1) if match else None
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:

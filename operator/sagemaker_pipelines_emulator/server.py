@@ -61,6 +61,8 @@ async def _before(emulator: Emulator, operation: str, request: web.Request) -> N
         if request.transport is not None:
             request.transport.abort()
         raise _Dropped
+    if fault.kind == "throttle":
+        raise errors.throttled()
     if fault.kind == "http503":
         raise errors.ApiError("ServiceUnavailable", "Service is unavailable (injected fault)", 503)
     raise errors.ApiError("InternalFailure", "An internal error occurred (injected fault)", 500)
@@ -119,6 +121,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         emulator.traffic.record(
             operation,
             region,
+            access_key_id=protocol.access_key_of(request.headers.get("Authorization")),
             status=status,
             code=code,
             started=started,

@@ -33,6 +33,7 @@ class Emulator:
         self.engine = Engine(self.scheduler, lambda: self.config, self.events, self.clock)
         self.regions: dict[str, RegionState] = {}
         self.traffic = Traffic(config.call_log_size)
+        self.traffic.seed(self.config.fault_seed)
         self.executions_started = 0
 
     def region(self, name: str) -> RegionState:
@@ -49,12 +50,15 @@ class Emulator:
         self.events.path = self.config.events_path
         self.engine = Engine(self.scheduler, lambda: self.config, self.events, self.clock)
         self.traffic.reset(self.config.call_log_size)
+        self.traffic.seed(self.config.fault_seed)
         self.executions_started = 0
 
     def configure(self, update: dict[str, Any]) -> EmulatorConfig:
         self.config = apply_update(self.config, update)
         self.events.path = self.config.events_path
         self.traffic.resize(self.config.call_log_size)
+        if "fault_seed" in update:
+            self.traffic.seed(self.config.fault_seed)
         return self.config
 
     def counters(self) -> dict[str, Any]:

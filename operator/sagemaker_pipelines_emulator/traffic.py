@@ -1,5 +1,6 @@
 """What happens to a call before and after its operation runs: throttling (token buckets per
-operation), injected faults and latency, per-operation counters and the call log."""
+operation), injected faults, latency and its spikes, per-operation counters and the call log
+(which records each caller's access key id, so tests can tell whose credentials made a call)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,19 @@ class Traffic:
         self.calls = deque(maxlen=log_size)
         self._buckets.clear()
 
+    def seed(self, seed: int | None) -> None:
+        """Restart the fault dice from `seed` (None: from the system's entropy)."""
+        self._random.seed(seed)
+
+    def _fires(self, fault: Fault, operation: str) -> bool:
+        if fault.operation not in ("*", operation) or fault.count == 0:
+            return False
+        if fault.probability < 1 and self._random.random() >= fault.probability:
+            return False
+        if fault.count is not None:
+            fault.count -= 1
+        return True
+
     def resize(self, log_size: int) -> None:
         if self.calls.maxlen != log_size:
             self.calls = deque(self.calls, maxlen=log_size)
@@ -68,26 +82,24 @@ class Traffic:
         return False
 
     def fault(self, operation: str, config: EmulatorConfig) -> Fault | None:
-        """The injected fault this call gets, if any (a counted fault is used up by it)."""
+        """The injected error this call gets, if any (a counted fault is used up by it)."""
         for fault in config.faults:
-            if fault.operation not in ("*", operation) or fault.count == 0:
-                continue
-            if fault.probability < 1 and self._random.random() >= fault.probability:
-                continue
-            if fault.count is not None:
-                fault.count -= 1
-            return fault
+            if fault.kind != "latency" and self._fires(fault, operation):
+                return fault
         return None
 
-    @staticmethod
-    def latency(operation: str, config: EmulatorConfig) -> float:
-        return config.latency_seconds.get(operation, config.latency_seconds.get("*", 0.0))
+    def latency(self, operation: str, config: EmulatorConfig) -> float:
+        """The configured delay of the operation plus every latency spike that fires on this call."""
+        steady = config.latency_seconds.get(operation, config.latency_seconds.get("*", 0.0))
+        spikes = (f.seconds for f in config.faults if f.kind == "latency" and self._fires(f, operation))
+        return steady + sum(spikes)
 
     def record(
         self,
         operation: str,
         region: str,
         *,
+        access_key_id: str | None,
         status: int,
         code: str | None,
         started: float,
@@ -103,6 +115,7 @@ class Traffic:
                 "time": started,
                 "operation": operation,
                 "region": region,
+                "access_key_id": access_key_id,
                 "status": status,
                 "error": code,
                 "duration_ms": round((finished - started) * 1000, 3),

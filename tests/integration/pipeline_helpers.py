@@ -12,6 +12,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from sagemaker_pipelines_operator.api.pipeline import OWNER_TAG_KEY
+from tests.fixtures.operator import check_operators_alive
 
 GROUP, VERSION, PLURAL = "sagemaker.pipelines.dev", "v1alpha1", "pipelines"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerPipelines"
@@ -148,6 +149,7 @@ def wait_for(
 ) -> Any:
     deadline = time.monotonic() + timeout
     while True:
+        check_operators_alive()
         value = check()
         if value:
             return value

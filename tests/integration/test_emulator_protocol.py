@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -213,6 +214,55 @@ def test_faults_without_retries_surface_to_the_client(emulator: Any) -> None:
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     client.list_pipelines()
     client.close()
+
+
+def _throttled_calls(url: str, calls: int) -> list[bool]:
+    client = sagemaker_client_for(url, retries={"mode": "standard", "total_max_attempts": 1})
+    outcomes = []
+    for _ in range(calls):
+        try:
+            client.list_pipelines()
+            outcomes.append(False)
+        except ClientError as error:
+            assert error.response["Error"] == {"Code": "ThrottlingException", "Message": "Rate exceeded"}
+            outcomes.append(True)
+    client.close()
+    return outcomes
+
+
+def test_throttle_faults_fire_with_their_probability_and_repeat_under_a_seed(emulator: Any) -> None:
+    storm = {"faults": [{"operation": "*", "kind": "throttle", "count": None, "probability": 0.5}]}
+    emulator.configure(fault_seed=7, **storm)
+    first = _throttled_calls(emulator.url, 40)
+    emulator.configure(fault_seed=7)
+    second = _throttled_calls(emulator.url, 40)
+    assert first == second
+    assert 8 <= sum(first) <= 32
+    errors = emulator.counters()["operations"]["ListPipelines"]["errors"]
+    assert errors == {"ThrottlingException": 2 * sum(first)}
+
+
+def test_latency_spikes_delay_only_the_calls_they_hit(emulator: Any, sagemaker_client: Any) -> None:
+    emulator.configure(faults=[{"operation": "ListPipelines", "kind": "latency", "seconds": 0.4, "count": 1}])
+    began = time.monotonic()
+    sagemaker_client.list_pipelines()
+    spiked = time.monotonic() - began
+    began = time.monotonic()
+    sagemaker_client.list_pipelines()
+    assert spiked >= 0.4 > time.monotonic() - began
+    assert [c["status"] for c in emulator.calls("ListPipelines")] == [200, 200]
+
+
+def test_call_log_names_the_access_key_that_signed_each_call(emulator: Any) -> None:
+    for key in ("AKIATENANTA", "AKIATENANTB"):
+        session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key="s3cr3t-" + key)
+        client = session.client("sagemaker", endpoint_url=emulator.url, region_name="us-east-1")
+        client.list_pipelines()
+        client.close()
+    raw_call(emulator.url, "SageMaker.ListPipelines", b"{}")
+    logged = [(c["access_key_id"], c["status"]) for c in emulator.calls("ListPipelines")]
+    assert logged == [("AKIATENANTA", 200), ("AKIATENANTB", 200), ("testing", 200)]
+    assert "s3cr3t" not in json.dumps(emulator.calls())
 
 
 def test_latency_is_added_per_operation(emulator: Any, sagemaker_client: Any) -> None:

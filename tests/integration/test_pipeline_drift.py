@@ -9,6 +9,7 @@ from typing import Any
 
 from sagemaker_pipelines_operator.definition import definition_hash
 from sagemaker_pipelines_operator.metrics import REGISTRY
+from tests.fixtures.canary import prove_operator_alive
 from tests.fixtures.pipelines import token
 from tests.integration.pipeline_helpers import (
     DEFINITION,
@@ -65,6 +66,7 @@ def test_drift_is_corrected_under_correct(
     assert calls(emulator, "UpdatePipeline") == {"UpdatePipeline": 2}
     assert pipelines.get("churn")["status"]["driftCount"] == 1
     assert drift_metric(namespace, "churn") == 1
+    prove_operator_alive(pipelines.api, namespace)
 
 
 def test_drift_is_reported_and_left_alone_under_report(
@@ -134,6 +136,7 @@ def test_pipeline_deleted_behind_our_back_is_reported_under_report(
     time.sleep(QUIET_SECONDS)
     assert calls(emulator, "CreatePipeline") == {"CreatePipeline": 1}
     assert pipelines.event_reasons("churn").count("PipelineMissing") >= 1
+    prove_operator_alive(pipelines.api, pipelines.namespace)
 
 
 def test_resync_lists_once_per_interval_and_describes_only_modified_pipelines(

@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from tests.fixtures.canary import prove_operator_alive
 from tests.fixtures.pipelines import token
 from tests.integration.pipeline_helpers import (
     DEFINITION,
@@ -42,6 +43,7 @@ def test_two_resources_naming_the_same_pipeline_do_not_fight(
     live = sagemaker_client.describe_pipeline(PipelineName="shared")
     assert json.loads(live["PipelineDefinition"]) == DEFINITION
     assert live_tags(sagemaker_client, live["PipelineArn"])[OWNER_TAG_KEY] == owner(namespace, "first")
+    prove_operator_alive(pipelines.api, namespace)
 
     # Deleting a resource that never owned the pipeline leaves it alone, whatever its policy.
     pipelines.patch_spec("second", {"deletionPolicy": "Delete"})

@@ -9,6 +9,7 @@ from typing import Any
 from kubernetes import client
 
 from sagemaker_pipelines_operator.definition import definition_hash
+from tests.fixtures.canary import prove_operator_alive
 from tests.integration.pipeline_helpers import GROUP, VERSION, Pipelines, definition, wait_for
 
 QUIET_SECONDS = 5.0
@@ -64,6 +65,7 @@ def test_each_new_definition_gets_exactly_one_run(
     names = [r["metadata"]["name"] for r in runs(kube_api, namespace)]
     assert sorted(names) == sorted([f"churn-{first_hash[:10]}", f"churn-{second_hash[:10]}"])
     assert pipelines.get("churn")["status"]["runOnChangeHash"] == second_hash
+    prove_operator_alive(kube_api, namespace)
 
 
 def test_a_deleted_run_is_not_recreated_for_the_same_definition(
@@ -83,3 +85,4 @@ def test_a_deleted_run_is_not_recreated_for_the_same_definition(
     pipelines.wait_condition("churn", "Ready", "True", generation=2)
     time.sleep(QUIET_SECONDS)
     assert runs(kube_api, namespace) == []
+    prove_operator_alive(kube_api, namespace)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from tests.fixtures.canary import prove_operator_alive
 from tests.fixtures.runs import Kube, calls, definition, run_manifest, slow, wait_for
 
 PIPELINES, RUNS_PER_PIPELINE = 2, 6
@@ -62,3 +63,4 @@ def test_one_listing_per_pipeline_per_tick_covers_all_its_runs(
     quiet = {op: calls(emulator, op) for op in ("ListPipelineExecutions", "ListPipelineExecutionSteps")}
     time.sleep(3)
     assert {op: calls(emulator, op) for op in quiet} == quiet
+    prove_operator_alive(kube.api.api_client, kube.namespace)

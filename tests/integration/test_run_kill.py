@@ -10,8 +10,6 @@ token replay on resume keeps the next operator from starting a second one.
 from __future__ import annotations
 
 import random
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.operator_process import OperatorProcess
+from tests.fixtures.operator_process import OperatorProcess, kill
 from tests.fixtures.runs import Kube, executions_of, run_manifest, wait_for
 
 ITERATIONS = 50
@@ -31,11 +29,6 @@ def operator_process(
 ) -> Iterator[OperatorProcess]:
     launcher = OperatorProcess(kubeconfig_path, namespace, emulator.url, tmp_path)
     yield launcher
-
-
-def kill(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
 
 
 def test_run_started_once_when_operator_killed_during_start(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from tests.fixtures.canary import prove_operator_alive
 from tests.fixtures.runs import GROUP, VERSION, Kube, definition, run_manifest, slow, wait_for
 
 SCHEDULE_UID_LABEL = "sagemaker.pipelines.dev/schedule-uid"
@@ -190,6 +191,7 @@ def test_restart_never_duplicates_and_catches_up_at_most_once(
     assert caught_up[1]["metadata"]["name"] == run_name_for(missed_latest)
     time.sleep(4)  # two more daemon cycles (poll_max is 2 s in tests): still exactly one catch-up
     assert len(runs_of(kube)) == 2
+    prove_operator_alive(kube.api.api_client, kube.namespace)
 
 
 def test_starting_deadline_skips_a_tick_missed_for_too_long(

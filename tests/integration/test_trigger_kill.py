@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from kubernetes import client, watch
 
+from tests.fixtures.operator_process import OperatorProcess, kill
 from tests.fixtures.runs import GROUP, VERSION, Kube, wait_for
-from tests.integration.test_run_kill import OperatorProcess, kill
 from tests.integration.test_trigger_sqs import eventbridge, messages_left, runs_of, trigger_manifest
 
 ITERATIONS = 20

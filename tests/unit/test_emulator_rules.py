@@ -149,6 +149,16 @@ CONFIG_ERRORS = [
         "faults.0.kind: Input should be 'http500', 'http503'",
     ),
     (
+        "probability-above-one",
+        {"faults": [{"kind": "throttle", "probability": 1.5}]},
+        "faults.0.probability: Input should be less than or equal to 1",
+    ),
+    (
+        "negative-spike",
+        {"faults": [{"kind": "latency", "seconds": -1}]},
+        "faults.0.seconds: Input should be greater than or equal to 0",
+    ),
+    (
         "unknown-fault-field",
         {"faults": [{"kinds": "drop"}]},
         "faults.0.kinds: Extra inputs are not permitted",

@@ -65,6 +65,17 @@ def pipeline_lock(ctx: OperatorContext, uid: str) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def sagemaker_name_lock(ctx: OperatorContext, region: str, name: str) -> Iterator[None]:
+    """Serialises read-plan-write of one SageMaker pipeline across the Pipelines naming it: SageMaker
+    has no conditional tag write, so two passes that both read "unowned" would both claim it and
+    both write (decision 0035). Always taken inside `pipeline_lock`, never around it."""
+    with _locks_guard:
+        lock = ctx.sagemaker_name_locks.setdefault(f"{region}/{name}", threading.Lock())
+    with lock:
+        yield
+
+
 def forget_pipeline(ctx: OperatorContext, uid: str) -> None:
     with _locks_guard:
         ctx.pipeline_locks.pop(uid, None)
@@ -103,14 +114,16 @@ def _sync(ctx: OperatorContext, body: Any, attempt: int) -> tuple[Verdict, dict[
     desired = desired_pipeline(pipeline, definition, cluster_id=ctx.settings.cluster_id, region=region)
     recorded = recorded_from(pipeline.status)
     api = ctx.aws.sagemaker(region, role)
-    live = read_live(api, desired.name)
-    plan = plan_pipeline(desired, live, recorded)
-    if plan.action is PipelineAction.REFUSE:
-        raise Stalled(c.OWNED_ELSEWHERE, plan.message)
-    try:
-        applied = apply_plan(api, plan, desired, recorded, live, uid=str(body["metadata"]["uid"]))
-    except NotFound as exc:  # deleted between our read and our write: read again shortly
-        raise Waiting(c.PIPELINE_DELETED_IN_SAGEMAKER, f"{exc.message}; looking again", delay=1.0) from exc
+    with sagemaker_name_lock(ctx, region, desired.name):
+        live = read_live(api, desired.name)
+        plan = plan_pipeline(desired, live, recorded)
+        if plan.action is PipelineAction.REFUSE:
+            raise Stalled(c.OWNED_ELSEWHERE, plan.message)
+        try:
+            applied = apply_plan(api, plan, desired, recorded, live, uid=str(body["metadata"]["uid"]))
+        except NotFound as exc:  # deleted between our read and our write: read again shortly
+            message = f"{exc.message}; looking again"
+            raise Waiting(c.PIPELINE_DELETED_IN_SAGEMAKER, message, delay=1.0) from exc
     post_events(ctx, KIND, body["metadata"], plan_events(plan, desired, applied.version_id))
     fields = pipeline_status_fields(plan, desired, recorded, applied, now=now())
     if "driftCount" in fields:

@@ -1,0 +1,51 @@
+"""The fault scenarios at the issue's full size (`make bench`); the integration tests run the same
+functions scaled for CI. Sizes from the environment: SMPO_BENCH_STORM_PIPELINES (10),
+SMPO_BENCH_STORM_RUNS (100), SMPO_BENCH_RACE_TRIALS (50 of each pairing) and
+SMPO_BENCH_RESTART_RUNS (50). Figures are printed; correctness is asserted, time never."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from sagemaker_pipelines_operator.controlplane import ClusterInfo
+from tests.fixtures.runs import Kube
+from tests.integration.fault_scenarios import throttling_storm
+from tests.integration.pipeline_helpers import Pipelines
+from tests.integration.test_faults_apiserver_restart import own_control_plane, restart_while_runs_execute
+from tests.integration.test_faults_races import run_races
+
+pytestmark = [pytest.mark.bench, pytest.mark.timeout(3600)]
+
+
+def test_throttling_storm_at_full_size(
+    kube_api: client.ApiClient, namespace: str, emulator: Any, start_operator: Any, sagemaker_client: Any
+) -> None:
+    pipelines = int(os.environ.get("SMPO_BENCH_STORM_PIPELINES", "10"))
+    runs = int(os.environ.get("SMPO_BENCH_STORM_RUNS", "100"))
+    kube = Kube(kube_api, namespace)
+    figures = throttling_storm(
+        kube, emulator, start_operator, sagemaker_client, pipelines=pipelines, runs=runs
+    )
+    print(f"\n{figures.line()}")
+    assert figures.counted == figures.throttled
+    assert figures.updates == pipelines
+
+
+def test_races_at_full_size(
+    pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any
+) -> None:
+    run_races(pipelines, emulator, sagemaker_client, int(os.environ.get("SMPO_BENCH_RACE_TRIALS", "50")))
+
+
+def test_apiserver_restart_at_full_size(
+    own_control_plane: ClusterInfo, start_operator: Any, emulator: Any, sagemaker_client: Any
+) -> None:
+    runs = int(os.environ.get("SMPO_BENCH_RESTART_RUNS", "50"))
+    restart_while_runs_execute(own_control_plane, start_operator, sagemaker_client, runs)
+
+
+__all__ = ["own_control_plane"]  # the fixture, imported for the restart scenario
