@@ -63,6 +63,11 @@ crds: venv packaging-tools
 	$(BIN)/python hack/chartgen.py
 	$(BIN)/python -m sagemaker_pipelines_operator.api.reference docs/api-reference.md
 
+# definition/step_types.py, from botocore's model (tests/unit/test_step_types.py checks it).
+.PHONY: step-types
+step-types: venv
+	$(BIN)/python hack/steptypes.py
+
 # docs/api-reference.md, rendered from the API models (tests/unit/test_api_reference.py checks it).
 .PHONY: docs
 docs: venv
