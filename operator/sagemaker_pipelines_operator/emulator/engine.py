@@ -1,13 +1,16 @@
 """Executions in motion: walk the DAG, honour parallelism, evaluate Conditions, fail on Fail steps,
-wait on Callbacks, stop and retry. Every transition is a Scheduler entry, never a task."""
+wait on Callbacks, fan ForEach bodies out, stop and retry. Every transition is a Scheduler entry,
+never a task."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from sagemaker_pipelines_operator.emulator import caching, outcomes
+from sagemaker_pipelines_operator.definition.references import parse_get
+from sagemaker_pipelines_operator.emulator import caching, fanout, outcomes
 from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
 from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, Evaluator
 from sagemaker_pipelines_operator.emulator.events import EventSink
@@ -170,6 +173,9 @@ class Engine:
         run.metadata = outcomes.step_metadata(spec, execution, region, account)
         self._set_step(execution, run, "Executing", time.time())
         rule = self._rule(execution, name)
+        if spec.type == "ForEach":
+            self._begin_for_each(execution, run)
+            return
         if spec.type == "Callback":
             reason = outcomes.failure_reason(spec, execution, run.attempt, self.config(), rule)
             if reason is not None:
@@ -217,11 +223,7 @@ class Engine:
             if reason is None:
                 run.outputs = outcomes.published_outputs(spec, execution, rule)
                 run.property_files = dict(rule.property_files) if rule is not None else {}
-                if spec.type == "Lambda" and run.outputs:
-                    outputs = [
-                        {"Name": key, "Value": outcomes.format_output(v)} for key, v in run.outputs.items()
-                    ]
-                    run.metadata.setdefault("Lambda", {})["OutputParameters"] = outputs
+                _lambda_outputs(run)
         except (EvaluationError, outcomes.DirectiveError) as exc:
             reason = str(exc)
         self._end_step(execution, run, "Failed" if reason else "Succeeded", reason)
@@ -260,6 +262,12 @@ class Engine:
         run.generation += 1
         if run.callback_token is not None:
             self.callbacks.pop(run.callback_token, None)
+        if run.fan_out is not None:
+            run.metadata = {"ForEach": run.fan_out.metadata(status)}
+        if run.iteration is not None:
+            self._set_step(execution, run, status, now)
+            self._child_ended(execution, run, status)
+            return
         execution.progress[run.name] = status.lower()
         self._set_step(execution, run, status, now)
         if execution.status == "Stopping" and execution.running_count() == 0:
@@ -284,6 +292,104 @@ class Engine:
         else:
             reason = execution.failure_reason if execution.failed_by_fail_step else STEP_FAILURE
             self._deactivated(execution, "Failed", reason)
+
+    # -- ForEach fan-out -------------------------------------------------------------------------
+
+    def _begin_for_each(self, execution: Execution, run: StepRun) -> None:
+        plan = execution.plan
+        arguments: Any = plan.steps[run.name].body.get("Arguments", {})
+        evaluator = Evaluator(execution, time.time())
+        raw = arguments.get("IterableItems")
+        try:
+            value = [evaluator.value(item) for item in raw] if isinstance(raw, list) else evaluator.value(raw)
+            items = fanout.item_list(value)
+        except (EvaluationError, fanout.ItemsError) as exc:
+            self._end_step(execution, run, "Failed", f"ForEach step '{run.name}': {exc}")
+            return
+        templates = plan.bodies.get(run.name, ())
+        deps = fanout.body_dependencies([(name, plan.steps[name].body) for name in templates])
+        run.fan_out = fanout.FanOut(items, templates, deps, int(arguments.get("MaxConcurrency", 1)))
+        self._advance_for_each(execution, run)
+
+    def _advance_for_each(self, execution: Execution, parent: StepRun) -> None:
+        fan = parent.fan_out
+        if fan is None or execution.status != "Executing" or parent.status != "Executing":
+            return
+        for child in fan.ready():
+            self._start_child(execution, parent, fan, child)
+        parent.metadata = {"ForEach": fan.metadata()}
+        if fan.done:
+            self._finish_for_each(execution, parent, fan)
+
+    def _start_child(
+        self, execution: Execution, parent: StepRun, fan: fanout.FanOut, child: fanout.Child
+    ) -> None:
+        template = execution.plan.steps[child.template]
+        previous = execution.runs.get(child.name)
+        now = time.time()
+        run = StepRun(name=child.name, type=template.type, start=now, template=child.template)
+        run.iteration = {"ParentStepName": parent.name, "Index": child.index, "Item": fan.items[child.index]}
+        run.generation = previous.generation + 1 if previous is not None else 0
+        execution.runs[child.name] = run
+        self.steps_started += 1
+        self._set_step(execution, run, "Starting", now, previous=None)
+        duration = outcomes.step_duration(template, self.config(), self._child_rule(execution, child))
+        self.scheduler.call_later(
+            duration * _STARTING_SHARE, self._child_executing, execution, child, run.generation, duration
+        )
+
+    def _child_rule(self, execution: Execution, child: fanout.Child) -> StepOutcome | None:
+        return self._rule(execution, child.name) or self._rule(execution, child.template)
+
+    def _child_executing(
+        self, execution: Execution, child: fanout.Child, generation: int, duration: float
+    ) -> None:
+        run = self._current(execution, child.name, generation)
+        if run is None:
+            return
+        spec = replace(execution.plan.steps[child.template], name=child.name)
+        _, _, _, region, account, _ = execution.arn.split(":", 5)
+        run.metadata = outcomes.step_metadata(spec, execution, region, account)
+        self._set_step(execution, run, "Executing", time.time())
+        remaining = duration * (1 - _STARTING_SHARE)
+        self.scheduler.call_later(remaining, self._child_complete, execution, child, generation)
+
+    def _child_complete(self, execution: Execution, child: fanout.Child, generation: int) -> None:
+        run = self._current(execution, child.name, generation)
+        if run is None:
+            return
+        template = execution.plan.steps[child.template]
+        rule = self._child_rule(execution, child)
+        try:
+            reason = outcomes.failure_reason(template, execution, run.attempt, self.config(), rule)
+            if reason is None:
+                run.outputs = outcomes.published_outputs(template, execution, rule)
+                _lambda_outputs(run)
+        except outcomes.DirectiveError as exc:
+            reason = str(exc)
+        self._end_step(execution, run, "Failed" if reason else "Succeeded", reason)
+
+    def _child_ended(self, execution: Execution, run: StepRun, status: str) -> None:
+        parent = execution.runs.get(str((run.iteration or {}).get("ParentStepName")))
+        if parent is None or parent.fan_out is None or run.template is None:
+            return
+        child = fanout.Child(int((run.iteration or {}).get("Index", 0)), run.template)
+        parent.fan_out.ended(child, status.lower())
+        self._advance_for_each(execution, parent)
+
+    def _finish_for_each(self, execution: Execution, parent: StepRun, fan: fanout.FanOut) -> None:
+        selector: Any = execution.plan.steps[parent.name].body.get("Arguments", {}).get("Selector")
+        if isinstance(selector, Mapping) and fan.status() == "Succeeded":
+            _, target, rest = parse_get(str(selector.get("Field", {}).get("Get", "")))
+            evaluator = Evaluator(execution, time.time())
+            fan.selected = fan.select(str(selector.get("Pick")), target, lambda c: _score(evaluator, c, rest))
+        parent.outputs = fan.aggregates()
+        status = fan.status()
+        reason = None
+        if status != "Succeeded":
+            failed, total = fan.count("failed"), len(fan.states)
+            reason = f"ForEach step '{parent.name}': {failed} of {total} iteration steps failed"
+        self._end_step(execution, parent, "Succeeded" if status == "Succeeded" else "Failed", reason)
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -315,3 +421,17 @@ class Engine:
         for run in execution.runs.values():
             if run.callback_token is not None:
                 self.callbacks.pop(run.callback_token, None)
+
+
+def _lambda_outputs(run: StepRun) -> None:
+    """A Lambda step shows its outputs in its Metadata, as SageMaker does."""
+    if run.type == "Lambda" and run.outputs:
+        outputs = [{"Name": key, "Value": outcomes.format_output(v)} for key, v in run.outputs.items()]
+        run.metadata.setdefault("Lambda", {})["OutputParameters"] = outputs
+
+
+def _score(evaluator: Evaluator, child: fanout.Child, rest: str) -> Any:
+    try:
+        return evaluator.step_property(child.name, rest, f"IterationOutput.{child.template}{rest}")
+    except EvaluationError:
+        return None

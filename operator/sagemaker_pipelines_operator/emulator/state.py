@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sagemaker_pipelines_operator.emulator.fanout import FanOut
     from sagemaker_pipelines_operator.emulator.plan import ExecutionPlan
 
 ACTIVE = frozenset({"Executing", "Stopping"})
@@ -83,6 +84,10 @@ class StepRun:
     cache_source: str | None = None
     # Bumped whenever a scheduled transition must no longer apply (stop, retry, callback).
     generation: int = 0
+    # A ForEach step's children; a child's body step name and IterationContext.
+    fan_out: FanOut | None = None
+    template: str | None = None
+    iteration: dict[str, Any] | None = None
 
 
 @dataclass
