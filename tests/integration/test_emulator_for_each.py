@@ -11,7 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tests.fixtures.pipelines import condition, fail, start, steps, wait
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.fixtures.pipelines import condition, fail, start, steps, token, wait
 
 V3 = json.loads((Path(__file__).parents[1] / "data" / "definitions" / "foreach-v3.json").read_text())
 ROLE = "arn:aws:iam::123456789012:role/pipelines"
@@ -123,3 +126,23 @@ def test_items_that_are_not_a_json_list_fail_the_for_each_with_the_reason(sagema
     assert wait(sagemaker_client, arn)["PipelineExecutionStatus"] == "Failed"
     reason = steps(sagemaker_client, arn)["PerRegion"]["FailureReason"]
     assert reason.startswith("ForEach step 'PerRegion': IterableItems is not a JSON list")
+
+
+def test_selecting_a_body_step_is_refused_with_its_for_each_named(sagemaker_client: Any) -> None:
+    create_v3(sagemaker_client, "per-region-selective", V3)
+    source = start(sagemaker_client, "per-region-selective")
+    wait(sagemaker_client, source)
+    with pytest.raises(ClientError) as caught:
+        sagemaker_client.start_pipeline_execution(
+            PipelineName="per-region-selective",
+            ClientRequestToken=token(),
+            SelectiveExecutionConfig={
+                "SourcePipelineExecutionArn": source,
+                "SelectedSteps": [{"StepName": "ScoreRegion"}],
+            },
+        )
+    error = caught.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    assert error["Message"] == (
+        "Steps inside a ForEach body cannot be selected: 'ScoreRegion' (select ForEach 'PerRegion')."
+    )
