@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.fixtures.pipelines import condition, fail, start, steps, token, wait
+from tests.fixtures.pipelines import condition, fail, start, steps, token, wait, wait_for_step
 
 V3 = json.loads((Path(__file__).parents[1] / "data" / "definitions" / "foreach-v3.json").read_text())
 ROLE = "arn:aws:iam::123456789012:role/pipelines"
@@ -146,3 +146,18 @@ def test_selecting_a_body_step_is_refused_with_its_for_each_named(sagemaker_clie
     assert error["Message"] == (
         "Steps inside a ForEach body cannot be selected: 'ScoreRegion' (select ForEach 'PerRegion')."
     )
+
+
+def test_stopping_the_execution_stops_the_running_children_and_the_for_each(sagemaker_client: Any) -> None:
+    definition = copy.deepcopy(V3)
+    definition["Steps"][0]["Arguments"]["ForEachBody"][0]["Description"] = "emulator:seconds=5"
+    create_v3(sagemaker_client, "per-region-stop", definition)
+    arn = start(sagemaker_client, "per-region-stop")
+    wait_for_step(sagemaker_client, arn, "ScoreRegion-1", "Executing")
+    sagemaker_client.stop_pipeline_execution(PipelineExecutionArn=arn, ClientRequestToken=token())
+    assert wait(sagemaker_client, arn)["PipelineExecutionStatus"] == "Stopped"
+    runs = steps(sagemaker_client, arn)
+    assert {runs[f"ScoreRegion-{i}"]["StepStatus"] for i in (0, 1)} == {"Stopped"}
+    assert "ScoreRegion-2" not in runs and "Report" not in runs
+    assert runs["PerRegion"]["StepStatus"] == "Stopped"
+    assert runs["PerRegion"]["Metadata"]["ForEach"]["Status"] == "Stopped"
