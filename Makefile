@@ -81,6 +81,12 @@ chart: venv packaging-tools
 monitoring: venv
 	$(BIN)/python -m sagemaker_pipelines_operator.observability
 
+# The SDK 3.x environment for `smpo render` tests, cached in ~/.cache/smpo/sdk3-venv (135+
+# packages; tests/integration/test_sdk3_render.py builds it on first use too).
+.PHONY: sdk3-venv
+sdk3-venv:
+	hack/sdk3venv.sh
+
 test-unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
