@@ -161,3 +161,48 @@ def test_stopping_the_execution_stops_the_running_children_and_the_for_each(sage
     assert "ScoreRegion-2" not in runs and "Report" not in runs
     assert runs["PerRegion"]["StepStatus"] == "Stopped"
     assert runs["PerRegion"]["Metadata"]["ForEach"]["Status"] == "Stopped"
+
+
+SDK3_STEPS = [
+    {
+        "Name": "Query",
+        "Type": "Athena",
+        "Arguments": {"ResultConfiguration": {"OutputLocation": "s3://b/athena/"}},
+    },
+    {
+        "Name": "Tune",
+        "Type": "Job",
+        "Arguments": {"JobCategory": "Training", "JobConfigSchemaVersion": "1", "JobConfigDocument": "{}"},
+    },
+    {"Name": "Import", "Type": "HubContent", "Arguments": {"HubName": "models", "HubContentName": "churn"}},
+    {
+        "Name": "Clean",
+        "Type": "Cleanup",
+        "DependsOn": ["Query", "Tune"],
+        "Arguments": {"Resources": {"S3": [{"StepName": "Query"}, {"StepName": "Tune"}]}},
+    },
+]
+
+
+def test_job_athena_cleanup_and_hub_content_steps_run_with_their_modelled_metadata(
+    sagemaker_client: Any,
+) -> None:
+    definition = {"Version": "2020-12-01", "Parameters": [], "Steps": SDK3_STEPS}
+    create_v3(sagemaker_client, "sdk3-types", definition)
+    arn = start(sagemaker_client, "sdk3-types")
+    assert wait(sagemaker_client, arn)["PipelineExecutionStatus"] == "Succeeded"
+    runs = steps(sagemaker_client, arn)
+    assert runs["Tune"]["Metadata"]["Job"]["Arn"].startswith(
+        "arn:aws:sagemaker:us-east-1:123456789012:job/Training/"
+    )
+    athena = runs["Query"]["Metadata"]["Athena"]
+    assert athena["S3OutputLocation"] == f"s3://b/athena/{athena['QueryExecutionId']}.csv"
+    assert runs["Clean"]["Metadata"]["Cleanup"] == {
+        "CleanedSteps": ["Query", "Tune"],
+        "FailedSteps": [],
+        "SkippedSteps": [],
+    }
+    hub = runs["Import"]["Metadata"]["HubContent"]
+    assert hub["HubArn"].endswith(":hub/models") and hub["HubContentArn"].endswith(
+        ":hub-content/models/Model/churn/1"
+    )

@@ -214,6 +214,41 @@ def step_metadata(spec: StepSpec, execution: Execution, region: str, account: st
         return {spec.type: {"Arn": f"arn:aws:bedrock:{region}:{account}:custom-model/{name}"}}
     if spec.type == "Lineage":
         return {"Lineage": {}}
+    return _sdk3_metadata(spec.type, arguments, prefix, name)
+
+
+def _text(arguments: Mapping[str, Any], key: str, default: str) -> str:
+    value = arguments.get(key)
+    return value if isinstance(value, str) and value else default
+
+
+def _sdk3_metadata(step_type: str, arguments: Mapping[str, Any], prefix: str, name: str) -> dict[str, Any]:
+    """Metadata of the step types botocore 1.44 added: Job, Athena, Cleanup, HubContent."""
+    if step_type == "Job":
+        category = re.sub(r"[^a-zA-Z0-9]", "", _text(arguments, "JobCategory", "job")) or "job"
+        return {"Job": {"Arn": f"{prefix}:job/{category}/{name}"}}
+    if step_type == "Athena":
+        query = f"{random_id(8)}-{random_id(4)}-{random_id(4)}-{random_id(4)}-{random_id(12)}"
+        athena: dict[str, Any] = {"QueryExecutionId": query}
+        result = arguments.get("ResultConfiguration")
+        location = result.get("OutputLocation") if isinstance(result, Mapping) else None
+        if isinstance(location, str):  # absent with Athena managed query results
+            athena["S3OutputLocation"] = f"{location.rstrip('/')}/{query}.csv"
+        return {"Athena": athena}
+    if step_type == "Cleanup":
+        resources = arguments.get("Resources")
+        sources = resources.get("S3") if isinstance(resources, Mapping) else None
+        cleaned = [str(s["StepName"]) for s in sources or [] if isinstance(s, Mapping) and "StepName" in s]
+        return {"Cleanup": {"CleanedSteps": cleaned, "FailedSteps": [], "SkippedSteps": []}}
+    if step_type == "HubContent":
+        hub = _text(arguments, "HubName", "emulator-hub")
+        content = f"{_text(arguments, 'HubContentType', 'Model')}/{_text(arguments, 'HubContentName', name)}"
+        return {
+            "HubContent": {
+                "HubArn": f"{prefix}:hub/{hub}",
+                "HubContentArn": f"{prefix}:hub-content/{hub}/{content}/1",
+            }
+        }
     return {}
 
 
