@@ -81,6 +81,8 @@ def test_sdk3_renders_the_for_each_pipeline_as_sagemaker_mlops_writes_it(rendere
     arguments = refs["PerRegion"].body["Arguments"]
     assert arguments["IterableItems"] == {"Get": "Parameters.Regions"} and arguments["MaxConcurrency"] == 2
     assert refs["ScoreRegion"].body["Arguments"]["region"] == {"Get": "ForEach.CurrentItem"}
+    assert refs["CleanReport"].body["DependsOn"] == ["Report"]
+    assert {ref.type for ref in refs.values()} == {"ForEach", "Lambda", "Cleanup", "Condition", "Fail"}
     assert validate_definition(definition) == []
 
 
@@ -93,13 +95,16 @@ def test_sdk3_for_each_pipeline_runs_through_the_operator(
     kube.create(run_manifest("per-region-1", pipeline=name))
     status = kube.wait_phase("per-region-1", "Succeeded", "Failed", timeout=60)
     assert status["phase"] == "Succeeded", status.get("failureReason")
-    assert [(s["name"], s["type"]) for s in status["steps"]] == [
-        ("PerRegion", "ForEach"),
-        ("Report", "Lambda"),
-    ]
+    types = {s["name"]: s["type"] for s in status["steps"]}
+    assert types == {
+        "PerRegion": "ForEach",
+        "Report": "Lambda",
+        "CleanReport": "Cleanup",
+        "AllScored": "Condition",
+    }
     progress = status["steps"][0]["forEach"]
     assert (progress["items"], progress["succeededSteps"], progress["selected"]) == (3, 6, "ScoreRegion-0")
-    assert status["stepSummary"] == "2/2, PerRegion 6/6"
+    assert status["stepSummary"] == "4/4, PerRegion 6/6"
     table = subprocess.run(
         [
             str(find_binary("kubectl")),
@@ -115,6 +120,6 @@ def test_sdk3_for_each_pipeline_runs_through_the_operator(
         timeout=60,
         check=True,
     ).stdout
-    assert "2/2, PerRegion 6/6" in next(
+    assert "4/4, PerRegion 6/6" in next(
         line for line in table.splitlines() if line.startswith("per-region-1")
     )
