@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Any
 
-from sagemaker_pipelines_operator.definition.references import parse_get
-from sagemaker_pipelines_operator.emulator import caching, fanout, outcomes
+from sagemaker_pipelines_operator.emulator import caching, outcomes
 from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
 from sagemaker_pipelines_operator.emulator.evaluation import EvaluationError, Evaluator
 from sagemaker_pipelines_operator.emulator.events import EventSink
+from sagemaker_pipelines_operator.emulator.foreach_runner import ForEachRunner
 from sagemaker_pipelines_operator.emulator.outcome_rules import CallbackAnswer, StepOutcome, outcome_for
 from sagemaker_pipelines_operator.emulator.scheduler import Scheduler
 from sagemaker_pipelines_operator.emulator.state import RUNNING_STEP, Execution, StepRun, random_id
 
 STEP_FAILURE = "Step failure: One or multiple steps failed."
-# Share of a step's duration spent in Starting before it shows Executing.
-_STARTING_SHARE = 0.2
+_STARTING_SHARE = outcomes.STARTING_SHARE
 
 
 class Engine:
@@ -32,6 +30,7 @@ class Engine:
         self.active = 0
         self.peak_active = 0
         self.steps_started = 0
+        self.for_each = ForEachRunner(self)
 
     # -- execution lifecycle -------------------------------------------------------------------
 
@@ -56,7 +55,7 @@ class Engine:
         delay = self.config().stop_delay()
         for run in execution.runs.values():
             if run.status in RUNNING_STEP and run.status != "Stopping":
-                self._set_step(execution, run, "Stopping", now)
+                self.set_step(execution, run, "Stopping", now)
                 run.generation += 1
                 self.scheduler.call_later(delay, self._stopped, execution, run.name, run.generation)
         if execution.running_count() == 0:
@@ -101,7 +100,7 @@ class Engine:
         run.outputs = dict(outputs)
         parameters = [{"Name": key, "Value": value} for key, value in outputs.items()]
         run.metadata.setdefault("Callback", {})["OutputParameters"] = parameters
-        self._end_step(execution, run, "Succeeded", None)
+        self.end_step(execution, run, "Succeeded", None)
 
     def _answer(self, execution: Execution, run: StepRun, generation: int, answer: CallbackAnswer) -> None:
         """An outcome rule plays the outside world: the callback is answered unless already done."""
@@ -116,7 +115,7 @@ class Engine:
             self.callback_succeeded(execution, run.name, outputs)
 
     def callback_failed(self, execution: Execution, step: str, reason: str) -> None:
-        self._end_step(execution, execution.runs[step], "Failed", reason)
+        self.end_step(execution, execution.runs[step], "Failed", reason)
 
     # -- step transitions ----------------------------------------------------------------------
 
@@ -130,13 +129,13 @@ class Engine:
         execution.runs[name] = run
         execution.progress[name] = "running"
         self.steps_started += 1
-        self._set_step(execution, run, "Starting", now, previous=None)
+        self.set_step(execution, run, "Starting", now, previous=None)
         run.cache_key = caching.cache_key(spec, execution, now)
         hit = caching.cache_hit(spec, execution, run.cache_key, now) if run.cache_key else None
         if hit is not None:
             self._from_cache(execution, run, *hit)
             return
-        duration = outcomes.step_duration(spec, self.config(), self._rule(execution, name))
+        duration = outcomes.step_duration(spec, self.config(), self.rule(execution, name))
         self.scheduler.call_later(
             duration * _STARTING_SHARE, self._executing, execution, name, run.generation, duration
         )
@@ -151,35 +150,37 @@ class Engine:
         self.scheduler.call_later(delay, self._cache_done, execution, run.name, run.generation)
 
     def _cache_done(self, execution: Execution, name: str, generation: int) -> None:
-        run = self._current(execution, name, generation)
+        run = self.current_run(execution, name, generation)
         if run is not None:
-            self._end_step(execution, run, "Succeeded", None)
+            self.end_step(execution, run, "Succeeded", None)
 
-    def _rule(self, execution: Execution, name: str) -> StepOutcome | None:
+    def rule(self, execution: Execution, name: str) -> StepOutcome | None:
+        """The outcome rule for step `name` of this execution's pipeline, if any."""
         return outcome_for(self.config().outcomes, execution.pipeline.name, name)
 
-    def _current(self, execution: Execution, name: str, generation: int) -> StepRun | None:
+    def current_run(self, execution: Execution, name: str, generation: int) -> StepRun | None:
+        """The run of `name` if a transition scheduled at `generation` still applies to it."""
         run = execution.runs.get(name)
         if run is None or run.generation != generation or run.status not in ("Starting", "Executing"):
             return None
         return run
 
     def _executing(self, execution: Execution, name: str, generation: int, duration: float) -> None:
-        run = self._current(execution, name, generation)
+        run = self.current_run(execution, name, generation)
         if run is None:
             return
         spec = execution.plan.steps[name]
         _, _, _, region, account, _ = execution.arn.split(":", 5)
         run.metadata = outcomes.step_metadata(spec, execution, region, account)
-        self._set_step(execution, run, "Executing", time.time())
-        rule = self._rule(execution, name)
+        self.set_step(execution, run, "Executing", time.time())
+        rule = self.rule(execution, name)
         if spec.type == "ForEach":
-            self._begin_for_each(execution, run)
+            self.for_each.begin(execution, run)
             return
         if spec.type == "Callback":
             reason = outcomes.failure_reason(spec, execution, run.attempt, self.config(), rule)
             if reason is not None:
-                self._end_step(execution, run, "Failed", reason)
+                self.end_step(execution, run, "Failed", reason)
                 return
             run.callback_token = random_id(
                 10, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -203,11 +204,11 @@ class Engine:
         self.scheduler.call_later(remaining, self._complete, execution, name, generation)
 
     def _complete(self, execution: Execution, name: str, generation: int) -> None:
-        run = self._current(execution, name, generation)
+        run = self.current_run(execution, name, generation)
         if run is None:
             return
         spec = execution.plan.steps[name]
-        rule = self._rule(execution, name)
+        rule = self.rule(execution, name)
         evaluator = Evaluator(execution, time.time())
         try:
             if spec.type == "Condition":
@@ -223,16 +224,16 @@ class Engine:
             if reason is None:
                 run.outputs = outcomes.published_outputs(spec, execution, rule)
                 run.property_files = dict(rule.property_files) if rule is not None else {}
-                _lambda_outputs(run)
+                outcomes.lambda_outputs(run)
         except (EvaluationError, outcomes.DirectiveError) as exc:
             reason = str(exc)
-        self._end_step(execution, run, "Failed" if reason else "Succeeded", reason)
+        self.end_step(execution, run, "Failed" if reason else "Succeeded", reason)
 
     def _retry_step(self, execution: Execution, run: StepRun) -> None:
         """A RetryPolicy of the step covers the failure: run it again, one attempt later."""
         run.attempt += 1
         run.generation += 1
-        rule = self._rule(execution, run.name)
+        rule = self.rule(execution, run.name)
         duration = outcomes.step_duration(execution.plan.steps[run.name], self.config(), rule)
         # The policy's IntervalSeconds is compressed to half a step so tests stay fast.
         self.scheduler.call_later(duration * 1.5, self._complete, execution, run.name, run.generation)
@@ -245,7 +246,7 @@ class Engine:
         for name in not_taken:
             if execution.progress.get(name) == "pending":
                 execution.progress[name] = "skipped"
-        self._end_step(execution, run, "Succeeded", None)
+        self.end_step(execution, run, "Succeeded", None)
 
     def _fail_step(self, execution: Execution, run: StepRun, evaluator: Evaluator) -> None:
         arguments: Any = execution.plan.steps[run.name].body.get("Arguments", {})
@@ -253,9 +254,10 @@ class Engine:
         run.metadata = {"Fail": {"ErrorMessage": message}}
         execution.failed_by_fail_step = True
         execution.failure_reason = message
-        self._end_step(execution, run, "Failed", message)
+        self.end_step(execution, run, "Failed", message)
 
-    def _end_step(self, execution: Execution, run: StepRun, status: str, reason: str | None) -> None:
+    def end_step(self, execution: Execution, run: StepRun, status: str, reason: str | None) -> None:
+        """End `run` with `status` and move the execution (or its ForEach) on."""
         now = time.time()
         run.end = now
         run.failure_reason = reason
@@ -265,11 +267,11 @@ class Engine:
         if run.fan_out is not None:
             run.metadata = {"ForEach": run.fan_out.metadata(status)}
         if run.iteration is not None:
-            self._set_step(execution, run, status, now)
-            self._child_ended(execution, run, status)
+            self.set_step(execution, run, status, now)
+            self.for_each.child_ended(execution, run, status)
             return
         execution.progress[run.name] = status.lower()
-        self._set_step(execution, run, status, now)
+        self.set_step(execution, run, status, now)
         if execution.status == "Stopping" and execution.running_count() == 0:
             self._settle_stop(execution)
         else:
@@ -279,7 +281,7 @@ class Engine:
         run = execution.runs.get(name)
         if run is None or run.generation != generation or run.status != "Stopping":
             return
-        self._end_step(execution, run, "Stopped", None)
+        self.end_step(execution, run, "Stopped", None)
 
     def _settle_stop(self, execution: Execution) -> None:
         if execution.status == "Stopping" and execution.running_count() == 0:
@@ -292,104 +294,6 @@ class Engine:
         else:
             reason = execution.failure_reason if execution.failed_by_fail_step else STEP_FAILURE
             self._deactivated(execution, "Failed", reason)
-
-    # -- ForEach fan-out -------------------------------------------------------------------------
-
-    def _begin_for_each(self, execution: Execution, run: StepRun) -> None:
-        plan = execution.plan
-        arguments: Any = plan.steps[run.name].body.get("Arguments", {})
-        evaluator = Evaluator(execution, time.time())
-        raw = arguments.get("IterableItems")
-        try:
-            value = [evaluator.value(item) for item in raw] if isinstance(raw, list) else evaluator.value(raw)
-            items = fanout.item_list(value)
-        except (EvaluationError, fanout.ItemsError) as exc:
-            self._end_step(execution, run, "Failed", f"ForEach step '{run.name}': {exc}")
-            return
-        templates = plan.bodies.get(run.name, ())
-        deps = fanout.body_dependencies([(name, plan.steps[name].body) for name in templates])
-        run.fan_out = fanout.FanOut(items, templates, deps, int(arguments.get("MaxConcurrency", 1)))
-        self._advance_for_each(execution, run)
-
-    def _advance_for_each(self, execution: Execution, parent: StepRun) -> None:
-        fan = parent.fan_out
-        if fan is None or execution.status != "Executing" or parent.status != "Executing":
-            return
-        for child in fan.ready():
-            self._start_child(execution, parent, fan, child)
-        parent.metadata = {"ForEach": fan.metadata()}
-        if fan.done:
-            self._finish_for_each(execution, parent, fan)
-
-    def _start_child(
-        self, execution: Execution, parent: StepRun, fan: fanout.FanOut, child: fanout.Child
-    ) -> None:
-        template = execution.plan.steps[child.template]
-        previous = execution.runs.get(child.name)
-        now = time.time()
-        run = StepRun(name=child.name, type=template.type, start=now, template=child.template)
-        run.iteration = {"ParentStepName": parent.name, "Index": child.index, "Item": fan.items[child.index]}
-        run.generation = previous.generation + 1 if previous is not None else 0
-        execution.runs[child.name] = run
-        self.steps_started += 1
-        self._set_step(execution, run, "Starting", now, previous=None)
-        duration = outcomes.step_duration(template, self.config(), self._child_rule(execution, child))
-        self.scheduler.call_later(
-            duration * _STARTING_SHARE, self._child_executing, execution, child, run.generation, duration
-        )
-
-    def _child_rule(self, execution: Execution, child: fanout.Child) -> StepOutcome | None:
-        return self._rule(execution, child.name) or self._rule(execution, child.template)
-
-    def _child_executing(
-        self, execution: Execution, child: fanout.Child, generation: int, duration: float
-    ) -> None:
-        run = self._current(execution, child.name, generation)
-        if run is None:
-            return
-        spec = replace(execution.plan.steps[child.template], name=child.name)
-        _, _, _, region, account, _ = execution.arn.split(":", 5)
-        run.metadata = outcomes.step_metadata(spec, execution, region, account)
-        self._set_step(execution, run, "Executing", time.time())
-        remaining = duration * (1 - _STARTING_SHARE)
-        self.scheduler.call_later(remaining, self._child_complete, execution, child, generation)
-
-    def _child_complete(self, execution: Execution, child: fanout.Child, generation: int) -> None:
-        run = self._current(execution, child.name, generation)
-        if run is None:
-            return
-        template = execution.plan.steps[child.template]
-        rule = self._child_rule(execution, child)
-        try:
-            reason = outcomes.failure_reason(template, execution, run.attempt, self.config(), rule)
-            if reason is None:
-                run.outputs = outcomes.published_outputs(template, execution, rule)
-                _lambda_outputs(run)
-        except outcomes.DirectiveError as exc:
-            reason = str(exc)
-        self._end_step(execution, run, "Failed" if reason else "Succeeded", reason)
-
-    def _child_ended(self, execution: Execution, run: StepRun, status: str) -> None:
-        parent = execution.runs.get(str((run.iteration or {}).get("ParentStepName")))
-        if parent is None or parent.fan_out is None or run.template is None:
-            return
-        child = fanout.Child(int((run.iteration or {}).get("Index", 0)), run.template)
-        parent.fan_out.ended(child, status.lower())
-        self._advance_for_each(execution, parent)
-
-    def _finish_for_each(self, execution: Execution, parent: StepRun, fan: fanout.FanOut) -> None:
-        selector: Any = execution.plan.steps[parent.name].body.get("Arguments", {}).get("Selector")
-        if isinstance(selector, Mapping) and fan.status() == "Succeeded":
-            _, target, rest = parse_get(str(selector.get("Field", {}).get("Get", "")))
-            evaluator = Evaluator(execution, time.time())
-            fan.selected = fan.select(str(selector.get("Pick")), target, lambda c: _score(evaluator, c, rest))
-        parent.outputs = fan.aggregates()
-        status = fan.status()
-        reason = None
-        if status != "Succeeded":
-            failed, total = fan.count("failed"), len(fan.states)
-            reason = f"ForEach step '{parent.name}': {failed} of {total} iteration steps failed"
-        self._end_step(execution, parent, "Succeeded" if status == "Succeeded" else "Failed", reason)
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -410,7 +314,8 @@ class Engine:
         previous, execution.status, execution.modified = execution.status, status, now
         self.events.execution_changed(execution, previous, now)
 
-    def _set_step(self, execution: Execution, run: StepRun, status: str, now: float, **kw: Any) -> None:
+    def set_step(self, execution: Execution, run: StepRun, status: str, now: float, **kw: Any) -> None:
+        """Record a step transition and tell the event sink."""
         previous = kw.get("previous", run.status)
         run.status = status
         execution.modified = now
@@ -421,17 +326,3 @@ class Engine:
         for run in execution.runs.values():
             if run.callback_token is not None:
                 self.callbacks.pop(run.callback_token, None)
-
-
-def _lambda_outputs(run: StepRun) -> None:
-    """A Lambda step shows its outputs in its Metadata, as SageMaker does."""
-    if run.type == "Lambda" and run.outputs:
-        outputs = [{"Name": key, "Value": outcomes.format_output(v)} for key, v in run.outputs.items()]
-        run.metadata.setdefault("Lambda", {})["OutputParameters"] = outputs
-
-
-def _score(evaluator: Evaluator, child: fanout.Child, rest: str) -> Any:
-    try:
-        return evaluator.step_property(child.name, rest, f"IterationOutput.{child.template}{rest}")
-    except EvaluationError:
-        return None

@@ -25,11 +25,13 @@ if TYPE_CHECKING:
     from sagemaker_pipelines_operator.emulator.config import EmulatorConfig
     from sagemaker_pipelines_operator.emulator.outcome_rules import StepOutcome
     from sagemaker_pipelines_operator.emulator.plan import StepSpec
-    from sagemaker_pipelines_operator.emulator.state import Execution
+    from sagemaker_pipelines_operator.emulator.state import Execution, StepRun
 
 FAIL_STEPS_PARAMETER = "EmulatorFailSteps"
 EMULATED_EXCEPTION = "SageMaker.JOB_INTERNAL_ERROR"
 QUICK_TYPES = frozenset({"Condition", "Fail"})
+# Share of a step's duration spent in Starting before it shows Executing.
+STARTING_SHARE = 0.2
 _DIRECTIVE = re.compile(r"emulator:(fail|seconds|out)(?:\.([^=\s]+))?(?:=(\S+))?")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _JOB_PREFIXES = {
@@ -255,3 +257,10 @@ def _sdk3_metadata(step_type: str, arguments: Mapping[str, Any], prefix: str, na
 def format_output(value: object) -> str:
     """An output value as an OutputParameter string."""
     return value if isinstance(value, str) else format_value(value)
+
+
+def lambda_outputs(run: StepRun) -> None:
+    """A Lambda step shows its outputs in its Metadata, as SageMaker does."""
+    if run.type == "Lambda" and run.outputs:
+        outputs = [{"Name": key, "Value": format_output(v)} for key, v in run.outputs.items()]
+        run.metadata.setdefault("Lambda", {})["OutputParameters"] = outputs
