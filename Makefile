@@ -68,6 +68,11 @@ crds: venv packaging-tools
 	$(BIN)/python hack/chartgen.py
 	$(BIN)/python -m sagemaker_pipelines_operator.api.reference docs/api-reference.md
 
+# definition/step_types.py, from botocore's model (tests/unit/test_step_types.py checks it).
+.PHONY: step-types
+step-types: venv
+	$(BIN)/python hack/steptypes.py
+
 # docs/api-reference.md, rendered from the API models (tests/unit/test_api_reference.py checks it).
 .PHONY: docs
 docs: venv
@@ -80,6 +85,12 @@ chart: venv packaging-tools
 # Alert rules, the chart's PrometheusRule and the Grafana dashboard, rendered from observability/.
 monitoring: venv
 	$(BIN)/python -m sagemaker_pipelines_operator.observability
+
+# The SDK 3.x environment for `smpo render` tests, cached in ~/.cache/smpo/sdk3-venv (135+
+# packages; tests/integration/test_sdk3_render.py builds it on first use too).
+.PHONY: sdk3-venv
+sdk3-venv:
+	hack/sdk3venv.sh
 
 test-unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)

@@ -1,5 +1,6 @@
 """Executions in motion: walk the DAG, honour parallelism, evaluate Conditions, fail on Fail steps,
-wait on Callbacks, stop and retry. Every transition is a Scheduler entry, never a task."""
+wait on Callbacks, fan ForEach bodies out, stop and retry. Every transition is a Scheduler entry,
+never a task."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from sagemaker_pipelines_emulator.config import EmulatorConfig
 from sagemaker_pipelines_emulator.directives import DirectiveError
 from sagemaker_pipelines_emulator.evaluation import EvaluationError, Evaluator
 from sagemaker_pipelines_emulator.events import EventSink
+from sagemaker_pipelines_emulator.foreach_runner import ForEachRunner
 from sagemaker_pipelines_emulator.ids import random_id
 from sagemaker_pipelines_emulator.outcome_rules import CallbackAnswer, StepOutcome, outcome_for
 from sagemaker_pipelines_emulator.scheduler import Scheduler
 from sagemaker_pipelines_emulator.state import RUNNING_STEP, Execution, StepRun
 
 STEP_FAILURE = "Step failure: One or multiple steps failed."
-# Share of a step's duration spent in Starting before it shows Executing.
-_STARTING_SHARE = 0.2
+_STARTING_SHARE = outcomes.STARTING_SHARE
 
 
 class Engine:
@@ -38,6 +39,7 @@ class Engine:
         self.active = 0
         self.peak_active = 0
         self.steps_started = 0
+        self.for_each = ForEachRunner(self)
 
     # -- execution lifecycle -------------------------------------------------------------------
 
@@ -62,7 +64,7 @@ class Engine:
         delay = self.config().stop_delay()
         for run in execution.runs.values():
             if run.status in RUNNING_STEP and run.status != "Stopping":
-                self._set_step(execution, run, "Stopping", now)
+                self.set_step(execution, run, "Stopping", now)
                 run.generation += 1
                 self.scheduler.call_later(delay, self._stopped, execution, run.name, run.generation)
         if execution.running_count() == 0:
@@ -107,7 +109,7 @@ class Engine:
         run.outputs = dict(outputs)
         parameters = [{"Name": key, "Value": value} for key, value in outputs.items()]
         run.metadata.setdefault("Callback", {})["OutputParameters"] = parameters
-        self._end_step(execution, run, "Succeeded", None)
+        self.end_step(execution, run, "Succeeded", None)
 
     def _answer(self, execution: Execution, run: StepRun, generation: int, answer: CallbackAnswer) -> None:
         """An outcome rule plays the outside world: the callback is answered unless already done."""
@@ -122,7 +124,7 @@ class Engine:
             self.callback_succeeded(execution, run.name, outputs)
 
     def callback_failed(self, execution: Execution, step: str, reason: str) -> None:
-        self._end_step(execution, execution.runs[step], "Failed", reason)
+        self.end_step(execution, execution.runs[step], "Failed", reason)
 
     # -- step transitions ----------------------------------------------------------------------
 
@@ -136,13 +138,13 @@ class Engine:
         execution.runs[name] = run
         execution.progress[name] = "running"
         self.steps_started += 1
-        self._set_step(execution, run, "Starting", now, previous=None)
+        self.set_step(execution, run, "Starting", now, previous=None)
         run.cache_key = caching.cache_key(spec, execution, now)
         hit = caching.cache_hit(spec, execution, run.cache_key, now) if run.cache_key else None
         if hit is not None:
             self._from_cache(execution, run, *hit)
             return
-        duration = outcomes.step_duration(spec, self.config(), self._rule(execution, name))
+        duration = outcomes.step_duration(spec, self.config(), self.rule(execution, name))
         self.scheduler.call_later(
             duration * _STARTING_SHARE, self._executing, execution, name, run.generation, duration
         )
@@ -157,32 +159,37 @@ class Engine:
         self.scheduler.call_later(delay, self._cache_done, execution, run.name, run.generation)
 
     def _cache_done(self, execution: Execution, name: str, generation: int) -> None:
-        run = self._current(execution, name, generation)
+        run = self.current_run(execution, name, generation)
         if run is not None:
-            self._end_step(execution, run, "Succeeded", None)
+            self.end_step(execution, run, "Succeeded", None)
 
-    def _rule(self, execution: Execution, name: str) -> StepOutcome | None:
+    def rule(self, execution: Execution, name: str) -> StepOutcome | None:
+        """The outcome rule for step `name` of this execution's pipeline, if any."""
         return outcome_for(self.config().outcomes, execution.pipeline.name, name)
 
-    def _current(self, execution: Execution, name: str, generation: int) -> StepRun | None:
+    def current_run(self, execution: Execution, name: str, generation: int) -> StepRun | None:
+        """The run of `name` if a transition scheduled at `generation` still applies to it."""
         run = execution.runs.get(name)
         if run is None or run.generation != generation or run.status not in ("Starting", "Executing"):
             return None
         return run
 
     def _executing(self, execution: Execution, name: str, generation: int, duration: float) -> None:
-        run = self._current(execution, name, generation)
+        run = self.current_run(execution, name, generation)
         if run is None:
             return
         spec = execution.plan.steps[name]
         _, _, _, region, account, _ = execution.arn.split(":", 5)
         run.metadata = outcomes.step_metadata(spec, execution, region, account)
-        self._set_step(execution, run, "Executing", self.clock())
-        rule = self._rule(execution, name)
+        self.set_step(execution, run, "Executing", self.clock())
+        rule = self.rule(execution, name)
+        if spec.type == "ForEach":
+            self.for_each.begin(execution, run)
+            return
         if spec.type == "Callback":
             reason = outcomes.failure_reason(spec, execution, run.attempt, self.config(), rule)
             if reason is not None:
-                self._end_step(execution, run, "Failed", reason)
+                self.end_step(execution, run, "Failed", reason)
                 return
             run.callback_token = random_id(
                 10, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -206,11 +213,11 @@ class Engine:
         self.scheduler.call_later(remaining, self._complete, execution, name, generation)
 
     def _complete(self, execution: Execution, name: str, generation: int) -> None:
-        run = self._current(execution, name, generation)
+        run = self.current_run(execution, name, generation)
         if run is None:
             return
         spec = execution.plan.steps[name]
-        rule = self._rule(execution, name)
+        rule = self.rule(execution, name)
         evaluator = Evaluator(execution, self.clock())
         try:
             if spec.type == "Condition":
@@ -226,20 +233,16 @@ class Engine:
             if reason is None:
                 run.outputs = outcomes.published_outputs(spec, execution, rule)
                 run.property_files = dict(rule.property_files) if rule is not None else {}
-                if spec.type == "Lambda" and run.outputs:
-                    outputs = [
-                        {"Name": key, "Value": outcomes.format_output(v)} for key, v in run.outputs.items()
-                    ]
-                    run.metadata.setdefault("Lambda", {})["OutputParameters"] = outputs
+                outcomes.lambda_outputs(run)
         except (EvaluationError, DirectiveError) as exc:
             reason = str(exc)
-        self._end_step(execution, run, "Failed" if reason else "Succeeded", reason)
+        self.end_step(execution, run, "Failed" if reason else "Succeeded", reason)
 
     def _retry_step(self, execution: Execution, run: StepRun) -> None:
         """A RetryPolicy of the step covers the failure: run it again, one attempt later."""
         run.attempt += 1
         run.generation += 1
-        rule = self._rule(execution, run.name)
+        rule = self.rule(execution, run.name)
         duration = outcomes.step_duration(execution.plan.steps[run.name], self.config(), rule)
         # The policy's IntervalSeconds is compressed to half a step so tests stay fast.
         self.scheduler.call_later(duration * 1.5, self._complete, execution, run.name, run.generation)
@@ -252,7 +255,7 @@ class Engine:
         for name in not_taken:
             if execution.progress.get(name) == "pending":
                 execution.progress[name] = "skipped"
-        self._end_step(execution, run, "Succeeded", None)
+        self.end_step(execution, run, "Succeeded", None)
 
     def _fail_step(self, execution: Execution, run: StepRun, evaluator: Evaluator) -> None:
         arguments: Any = execution.plan.steps[run.name].body.get("Arguments", {})
@@ -260,17 +263,24 @@ class Engine:
         run.metadata = {"Fail": {"ErrorMessage": message}}
         execution.failed_by_fail_step = True
         execution.failure_reason = message
-        self._end_step(execution, run, "Failed", message)
+        self.end_step(execution, run, "Failed", message)
 
-    def _end_step(self, execution: Execution, run: StepRun, status: str, reason: str | None) -> None:
+    def end_step(self, execution: Execution, run: StepRun, status: str, reason: str | None) -> None:
+        """End `run` with `status` and move the execution (or its ForEach) on."""
         now = self.clock()
         run.end = now
         run.failure_reason = reason
         run.generation += 1
         if run.callback_token is not None:
             self.callbacks.pop(run.callback_token, None)
+        if run.fan_out is not None:
+            run.metadata = {"ForEach": run.fan_out.metadata(status)}
+        if run.iteration is not None:
+            self.set_step(execution, run, status, now)
+            self.for_each.child_ended(execution, run, status)
+            return
         execution.progress[run.name] = status.lower()
-        self._set_step(execution, run, status, now)
+        self.set_step(execution, run, status, now)
         if execution.status == "Stopping" and execution.running_count() == 0:
             self._settle_stop(execution)
         else:
@@ -280,7 +290,7 @@ class Engine:
         run = execution.runs.get(name)
         if run is None or run.generation != generation or run.status != "Stopping":
             return
-        self._end_step(execution, run, "Stopped", None)
+        self.end_step(execution, run, "Stopped", None)
 
     def _settle_stop(self, execution: Execution) -> None:
         if execution.status == "Stopping" and execution.running_count() == 0:
@@ -313,7 +323,8 @@ class Engine:
         previous, execution.status, execution.modified = execution.status, status, now
         self.events.execution_changed(execution, previous, now)
 
-    def _set_step(self, execution: Execution, run: StepRun, status: str, now: float, **kw: Any) -> None:
+    def set_step(self, execution: Execution, run: StepRun, status: str, now: float, **kw: Any) -> None:
+        """Record a step transition and tell the event sink."""
         previous = kw.get("previous", run.status)
         run.status = status
         execution.modified = now

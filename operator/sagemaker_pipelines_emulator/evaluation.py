@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sagemaker_pipelines_emulator.state import Execution
 
 _OUTPUT_PARAMETER = re.compile(r"^\.OutputParameters\[['\"](.+?)['\"]\]$")
+_ITERATION_OUTPUT = re.compile(r"^\.IterationOutputs\[(\d+)\]\.([^.\[]+)(.*)$")
 _PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]|\[['\"]([^'\"]*)['\"]\]")
 _ORDER = {
     "GreaterThan": lambda a, b: a > b,
@@ -91,6 +92,17 @@ class Evaluator:
         run = self.execution.runs.get(step)
         if run is None or run.status != "Succeeded":
             raise EvaluationError(f"'{expression}': step '{step}' has not succeeded in this execution")
+        if run.fan_out is not None:
+            iteration = _ITERATION_OUTPUT.match(rest)
+            if iteration is not None:
+                index, template, member = iteration.groups()
+                return self.step_property(f"{template}-{index}", member, expression)
+            if rest.startswith(".Selected"):
+                selected = run.fan_out.selected
+                if selected is None:
+                    raise EvaluationError(f"'{expression}': ForEach step '{step}' selected no iteration")
+                child = f"{selected['StepName']}-{selected['Index']}"
+                return self.step_property(child, rest[len(".Selected") :], expression)
         if rest.startswith(".PropertyFiles."):
             return _PropertyFile(step, rest[len(".PropertyFiles.") :])
         output = _OUTPUT_PARAMETER.match(rest)

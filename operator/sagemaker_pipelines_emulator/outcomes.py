@@ -22,12 +22,14 @@ from sagemaker_pipelines_emulator.directives import DirectiveError
 from sagemaker_pipelines_emulator.ids import random_id
 from sagemaker_pipelines_emulator.outcome_rules import StepOutcome
 from sagemaker_pipelines_emulator.plan import StepSpec
-from sagemaker_pipelines_emulator.state import Execution
+from sagemaker_pipelines_emulator.state import Execution, StepRun
 from sagemaker_pipelines_operator.definition.parameters import format_value, parse_value
 
 FAIL_STEPS_PARAMETER = "EmulatorFailSteps"
 EMULATED_EXCEPTION = "SageMaker.JOB_INTERNAL_ERROR"
 QUICK_TYPES = frozenset({"Condition", "Fail"})
+# Share of a step's duration spent in Starting before it shows Executing.
+STARTING_SHARE = 0.2
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _JOB_PREFIXES = {
     "Training": ("TrainingJob", "training-job"),
@@ -178,9 +180,51 @@ def step_metadata(spec: StepSpec, execution: Execution, region: str, account: st
         return {spec.type: {"Arn": f"arn:aws:bedrock:{region}:{account}:custom-model/{name}"}}
     if spec.type == "Lineage":
         return {"Lineage": {}}
+    return _sdk3_metadata(spec.type, arguments, prefix, name)
+
+
+def _text(arguments: Mapping[str, Any], key: str, default: str) -> str:
+    value = arguments.get(key)
+    return value if isinstance(value, str) and value else default
+
+
+def _sdk3_metadata(step_type: str, arguments: Mapping[str, Any], prefix: str, name: str) -> dict[str, Any]:
+    """Metadata of the step types botocore 1.44 added: Job, Athena, Cleanup, HubContent."""
+    if step_type == "Job":
+        category = re.sub(r"[^a-zA-Z0-9]", "", _text(arguments, "JobCategory", "job")) or "job"
+        return {"Job": {"Arn": f"{prefix}:job/{category}/{name}"}}
+    if step_type == "Athena":
+        query = f"{random_id(8)}-{random_id(4)}-{random_id(4)}-{random_id(4)}-{random_id(12)}"
+        athena: dict[str, Any] = {"QueryExecutionId": query}
+        result = arguments.get("ResultConfiguration")
+        location = result.get("OutputLocation") if isinstance(result, Mapping) else None
+        if isinstance(location, str):  # absent with Athena managed query results
+            athena["S3OutputLocation"] = f"{location.rstrip('/')}/{query}.csv"
+        return {"Athena": athena}
+    if step_type == "Cleanup":
+        resources = arguments.get("Resources")
+        sources = resources.get("S3") if isinstance(resources, Mapping) else None
+        cleaned = [str(s["StepName"]) for s in sources or [] if isinstance(s, Mapping) and "StepName" in s]
+        return {"Cleanup": {"CleanedSteps": cleaned, "FailedSteps": [], "SkippedSteps": []}}
+    if step_type == "HubContent":
+        hub = _text(arguments, "HubName", "emulator-hub")
+        content = f"{_text(arguments, 'HubContentType', 'Model')}/{_text(arguments, 'HubContentName', name)}"
+        return {
+            "HubContent": {
+                "HubArn": f"{prefix}:hub/{hub}",
+                "HubContentArn": f"{prefix}:hub-content/{hub}/{content}/1",
+            }
+        }
     return {}
 
 
 def format_output(value: object) -> str:
     """An output value as an OutputParameter string."""
     return value if isinstance(value, str) else format_value(value)
+
+
+def lambda_outputs(run: StepRun) -> None:
+    """A Lambda step shows its outputs in its Metadata, as SageMaker does."""
+    if run.type == "Lambda" and run.outputs:
+        outputs = [{"Name": key, "Value": format_output(v)} for key, v in run.outputs.items()]
+        run.metadata.setdefault("Lambda", {})["OutputParameters"] = outputs

@@ -42,6 +42,8 @@ class ExecutionPlan:
     order: tuple[str, ...]
     branches: dict[str, dict[str, tuple[str, ...]]]
     declared: tuple[DeclaredParameter, ...]
+    # ForEach step -> its body steps, in body order (they are in `steps` but not in `order`).
+    bodies: dict[str, tuple[str, ...]]
 
     def ancestors(self, names: set[str]) -> set[str]:
         """Every step that `names` wait for, directly or not (excluding `names`)."""
@@ -69,6 +71,7 @@ def build_plan(definition: Mapping[str, Any]) -> ExecutionPlan:
     """The plan of a definition that validate_definition accepted (DirectiveError for bad directives)."""
     steps: dict[str, StepSpec] = {}
     branches: dict[str, dict[str, tuple[str, ...]]] = {}
+    bodies: dict[str, tuple[str, ...]] = {}
     for ref in iter_steps(definition):
         name, step_type = ref.name or "", ref.type or ""
         steps[name] = StepSpec(
@@ -79,6 +82,8 @@ def build_plan(definition: Mapping[str, Any]) -> ExecutionPlan:
             ref.condition,
             ref.branch,
         )
+        if ref.for_each is not None:
+            bodies[ref.for_each] = (*bodies.get(ref.for_each, ()), name)
         if ref.condition is not None and ref.branch is not None:
             branch = branches.setdefault(ref.condition, {key: () for key in BRANCHES})
             branch[ref.branch] = (*branch[ref.branch], name)
@@ -94,4 +99,5 @@ def build_plan(definition: Mapping[str, Any]) -> ExecutionPlan:
         order=tuple(topological_order(deps)),
         branches=branches,
         declared=tuple(declared_parameters(definition)),
+        bodies=bodies,
     )

@@ -48,6 +48,10 @@ def plan_selection(
         raise errors.validation(
             f"Selected steps not in pipeline version {version.version_id}: {', '.join(unknown)}."
         )
+    bodies = {body: parent for parent, body_steps in plan.bodies.items() for body in body_steps}
+    inside = [f"'{name}' (select ForEach '{bodies[name]}')" for name in names if name in bodies]
+    if inside:
+        raise errors.validation(f"Steps inside a ForEach body cannot be selected: {', '.join(inside)}.")
     if len(selected) != len(names):
         raise errors.validation("SelectedSteps lists a step more than once.")
     between = plan.descendants(selected) & plan.ancestors(selected)

@@ -4,9 +4,12 @@ callback tokens and idempotency records, kept per region as SageMaker does."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sagemaker_pipelines_emulator.plan import ExecutionPlan
+
+if TYPE_CHECKING:
+    from sagemaker_pipelines_emulator.fanout import FanOut
 
 ACTIVE = frozenset({"Executing", "Stopping"})
 TERMINAL = frozenset({"Succeeded", "Failed", "Stopped", "CompletedWithFailures"})
@@ -75,6 +78,10 @@ class StepRun:
     cache_source: str | None = None
     # Bumped whenever a scheduled transition must no longer apply (stop, retry, callback).
     generation: int = 0
+    # A ForEach step's children; a child's body step name and IterationContext.
+    fan_out: FanOut | None = None
+    template: str | None = None
+    iteration: dict[str, Any] | None = None
 
 
 @dataclass

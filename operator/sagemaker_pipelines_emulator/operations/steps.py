@@ -20,7 +20,7 @@ DEFAULT_PAGE = 10
 
 
 def _step_summary(execution: Execution, run: StepRun) -> dict[str, Any]:
-    spec = execution.plan.steps.get(run.name)
+    spec = execution.plan.steps.get(run.template or run.name)
     return compact(
         {
             "StepName": run.name,
@@ -36,6 +36,7 @@ def _step_summary(execution: Execution, run: StepRun) -> dict[str, Any]:
             "SelectiveExecutionResult": {"SourcePipelineExecutionArn": run.reused_from}
             if run.reused_from
             else None,
+            "IterationContext": run.iteration,
         }
     )
 

@@ -148,8 +148,42 @@ class PipelineRunSpec(ApiModel):
 StepStatusValue = Literal["Starting", "Executing", "Stopping", "Stopped", "Failed", "Succeeded"]
 
 
+class FailedIteration(StatusModel):
+    """One failed child step of a ForEach step."""
+
+    name: str
+    """Child step name, `<body step>-<index>`."""
+    index: int | None = None
+    """Iteration index."""
+    item: str | None = None
+    """The iteration's item (shortened to 64 characters)."""
+    failure_reason: str | None = None
+    """Why the child step failed."""
+
+
+class ForEachProgress(StatusModel):
+    """A ForEach step's fan-out, folded: counts over its iterations instead of one entry each."""
+
+    items: int = 0
+    """Items the ForEach iterates over."""
+    total_steps: int = 0
+    """Child steps across all iterations (items x body steps)."""
+    succeeded_steps: int = 0
+    """Child steps that succeeded."""
+    running_steps: int = 0
+    """Child steps starting or executing."""
+    failed_steps: int = 0
+    """Child steps that failed."""
+    stopped_steps: int = 0
+    """Child steps that were stopped."""
+    selected: str | None = None
+    """The child step the Selector picked, e.g. Score-3."""
+    failed_iterations: list[FailedIteration] = Field(default_factory=list, max_length=5)
+    """The first failed child steps (at most 5)."""
+
+
 class RunStep(StatusModel):
-    """One step of the execution, as SageMaker reports it."""
+    """One step of the execution, as SageMaker reports it (ForEach iterations folded into their step)."""
 
     name: str
     """Step name."""
@@ -169,6 +203,8 @@ class RunStep(StatusModel):
     """ARN of the job the step ran (training, processing, ...)."""
     condition_outcome: str | None = None
     """Condition steps: True or False."""
+    for_each: ForEachProgress | None = None
+    """ForEach steps: the fan-out's counts."""
 
 
 class PipelineRunStatus(StatusModel):

@@ -23,7 +23,7 @@ from sagemaker_pipelines_operator.cli.validate import EXIT_INVALID, EXIT_OK, EXI
 
 SDK_MISSING = (
     "smpo render needs the SageMaker Python SDK: pip install 'sagemaker-pipelines-operator[sdk]' "
-    "(or any sagemaker 2.x/3.x in the same environment)"
+    "for 2.x or 'sagemaker-pipelines-operator[sdk3]' for 3.x (or any sagemaker in the same environment)"
 )
 
 

@@ -19,12 +19,9 @@ from sagemaker_pipelines_operator.definition.parameters import (
 )
 from sagemaker_pipelines_operator.definition.parse import parse_definition
 from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
+from sagemaker_pipelines_operator.definition.step_types import STEP_TYPES
 from sagemaker_pipelines_operator.definition.steps import StepRef, iter_steps
-from sagemaker_pipelines_operator.definition.validate import (
-    STEP_TYPES,
-    SUPPORTED_VERSIONS,
-    validate_definition,
-)
+from sagemaker_pipelines_operator.definition.validate import SUPPORTED_VERSIONS, validate_definition
 
 __all__ = [
     "STEP_TYPES",

@@ -1,5 +1,5 @@
-"""The step graph: who depends on whom (DependsOn, `Get: Steps.X` references, Condition branches),
-cycle detection and a deterministic topological order."""
+"""The step graph: who depends on whom (DependsOn, `Get: Steps.X` references, Condition branches,
+what a ForEach body waits for), cycle detection and a deterministic topological order."""
 
 from __future__ import annotations
 
@@ -9,31 +9,43 @@ from typing import Any
 from sagemaker_pipelines_operator.definition.errors import DefinitionError
 from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
 from sagemaker_pipelines_operator.definition.references import step_references
-from sagemaker_pipelines_operator.definition.steps import iter_steps, step_content
+from sagemaker_pipelines_operator.definition.steps import StepRef, graph_steps, iter_steps, step_content
 
 
 def step_dependencies(definition: Mapping[str, Any]) -> dict[str, frozenset[str]]:
     """Each named step -> the steps it waits for, in definition order.
 
     A step waits for its DependsOn entries, every step whose properties it reads, and (for a
-    step inside IfSteps/ElseSteps) its Condition. Names that match no step are left out;
-    validate_definition reports them.
+    step inside IfSteps/ElseSteps) its Condition. A ForEach step also waits for whatever its
+    body steps wait for outside the body; body steps themselves are not nodes. Names that match
+    no step are left out; validate_definition reports them.
     """
-    refs = [ref for ref in iter_steps(definition) if ref.name is not None]
+    refs = [ref for ref in graph_steps(definition) if ref.name is not None]
     names = {ref.name for ref in refs}
+    bodies: dict[str, list[StepRef]] = {}
+    for ref in iter_steps(definition):
+        if ref.for_each is not None:
+            bodies.setdefault(ref.for_each, []).append(ref)
     graph: dict[str, frozenset[str]] = {}
     for ref in refs:
         name = ref.name or ""
-        wanted: set[str] = set()
-        depends_on = ref.body.get("DependsOn")
-        if isinstance(depends_on, list):
-            wanted.update(item for item in depends_on if isinstance(item, str))
-        wanted.update(step_references(step_content(ref)))
-        if ref.condition is not None:
-            wanted.add(ref.condition)
+        wanted = _wanted(ref)
+        for body_ref in bodies.get(name, []) if ref.type == "ForEach" else []:
+            wanted |= _wanted(body_ref)
         if name not in graph:  # a duplicate name keeps its first entry
             graph[name] = frozenset(dep for dep in wanted if dep in names)
     return graph
+
+
+def _wanted(ref: StepRef) -> set[str]:
+    wanted: set[str] = set()
+    depends_on = ref.body.get("DependsOn")
+    if isinstance(depends_on, list):
+        wanted.update(item for item in depends_on if isinstance(item, str))
+    wanted.update(step_references(step_content(ref)))
+    if ref.condition is not None:
+        wanted.add(ref.condition)
+    return wanted
 
 
 def find_cycle(graph: Mapping[str, frozenset[str]]) -> list[str] | None:

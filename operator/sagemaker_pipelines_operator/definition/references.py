@@ -14,7 +14,9 @@ from typing import Any
 from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
 
 FUNCTIONS = ("Std:Join", "Std:JsonGet")
-ROOTS = ("Steps", "Parameters", "Execution", "PipelineExperimentConfig")
+# `ForEach.CurrentItem` is read by ForEach body steps; `IterationOutput.<body step>` only by a
+# ForEach Selector's Field (sagemaker-mlops 1.27, workflow/for_each_step.py).
+ROOTS = ("Steps", "Parameters", "Execution", "PipelineExperimentConfig", "ForEach", "IterationOutput")
 EXECUTION_VARIABLES = frozenset(
     {
         "StartDateTime",
@@ -86,7 +88,7 @@ class _Scanner:
             self.problem(
                 f"{path}.Get",
                 f"cannot resolve '{expression}': a reference starts with "
-                "Parameters.<name>, Steps.<step>.<property> or Execution.<variable>",
+                "Parameters.<name>, Steps.<step>.<property>, Execution.<variable> or ForEach.CurrentItem",
             )
             return
         self.references.append(Reference(f"{path}.Get", expression, root, target, rest))

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sagemaker_pipelines_operator.definition.canonical import canonical_json
 from sagemaker_pipelines_operator.definition.conditions import ConditionChecker
+from sagemaker_pipelines_operator.definition.for_each import (
+    BODY_FORBIDDEN_TYPES,
+    ForEachChecker,
+    for_each_property_problem,
+)
 from sagemaker_pipelines_operator.definition.graph import find_cycle, step_dependencies
+from sagemaker_pipelines_operator.definition.job_steps import ARGUMENT_OBJECT_TYPES, JobStepChecker
 from sagemaker_pipelines_operator.definition.parameters import declared_parameters, parameter_problems
+from sagemaker_pipelines_operator.definition.pipeline_config import config_problems
 from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
 from sagemaker_pipelines_operator.definition.references import (
     EXECUTION_VARIABLES,
@@ -22,36 +29,10 @@ from sagemaker_pipelines_operator.definition.references import (
     Reference,
     scan_expressions,
 )
+from sagemaker_pipelines_operator.definition.step_types import STEP_TYPES
 from sagemaker_pipelines_operator.definition.steps import BRANCHES, StepRef, iter_steps, step_content
 
 SUPPORTED_VERSIONS = ("2020-12-01",)
-# The `Type` values of the SageMaker Python SDK's StepTypeEnum plus the newer SDK step classes
-# (EMR Serverless, endpoints, inference components, lineage, Bedrock).
-STEP_TYPES = (
-    "Training",
-    "Processing",
-    "Transform",
-    "Tuning",
-    "Model",
-    "RegisterModel",
-    "Condition",
-    "Fail",
-    "Callback",
-    "Lambda",
-    "QualityCheck",
-    "ClarifyCheck",
-    "EMR",
-    "EMRServerless",
-    "AutoML",
-    "EndpointConfig",
-    "Endpoint",
-    "InferenceComponent",
-    "Lineage",
-    "BedrockCustomModel",
-    "BedrockCustomModelDeployment",
-    "BedrockProvisionedModelThroughput",
-    "BedrockModelImport",
-)
 STEP_NAME = re.compile(r"[A-Za-z0-9\-_]{1,64}")
 # botocore's PipelineDefinition shape: max length 1048576 (tests pin this to the model).
 PIPELINE_DEFINITION_MAX_LENGTH = 1_048_576
@@ -74,6 +55,7 @@ class _Validator:
             if ref.name is not None and ref.name not in self.by_name:
                 self.by_name[ref.name] = ref
         self.parameter_types = {p.name: p.type for p in declared_parameters(definition)}
+        self.graph_names = {ref.name for ref in self.refs if ref.name is not None and ref.for_each is None}
 
     def add(self, path: str, message: str, step: str | None = None) -> None:
         self.problems.append(DefinitionProblem(path, message, step))
@@ -137,14 +119,21 @@ class _Validator:
             suggestion = f"; use '{hint}'" if hint else _suggest(str(step_type), list(STEP_TYPES))
             self.add(f"{ref.path}.Type", f"unknown step type {step_type!r}{suggestion}", name)
         self.depends_on(ref)
-        references, problems = scan_expressions(step_content(ref), ref.path, name)
+        references, problems = scan_expressions(_scanned_content(ref), ref.path, name)
         self.problems.extend(problems)
         for reference in references:
             self.resolve(reference, ref)
-        if step_type == "Condition":
+        if ref.for_each is not None and step_type in BODY_FORBIDDEN_TYPES:
+            pass  # the ForEach reports the forbidden type; its own checks would only add noise
+        elif step_type == "Condition":
             self.condition_step(ref)
         elif step_type == "Fail":
             self.fail_step(ref)
+        elif step_type == "ForEach":
+            body = [other for other in self.refs if other.for_each == name and name is not None]
+            self.problems.extend(ForEachChecker(ref, body, self.parameter_types, self.graph_names).check())
+        elif step_type in ARGUMENT_OBJECT_TYPES:
+            self.problems.extend(JobStepChecker(ref, set(self.by_name)).check())
         self.declared_lists(ref)
 
     def depends_on(self, ref: StepRef) -> None:
@@ -163,8 +152,25 @@ class _Validator:
                 self.add(where, "a step cannot depend on itself", ref.name)
             elif target not in self.by_name:
                 self.add(where, f"no step named '{target}'{_suggest(target, list(self.by_name))}", ref.name)
-            else:
+            elif not self.across_for_each(ref, target, where, f"depend on '{target}'"):
                 self.other_branch(ref, target, where)
+
+    def across_for_each(self, ref: StepRef, target: str, where: str, what: str) -> bool:
+        """Report reading or waiting for a step on the other side of a ForEach body; True if reported."""
+        other = self.by_name[target]
+        if other.for_each is not None and other.for_each != ref.for_each:
+            parent = other.for_each
+            self.add(
+                where,
+                f"cannot {what}: it runs once per item in ForEach '{parent}'; "
+                f"use Steps.{parent}.IterationOutputs[<index>].{target}... or depend on '{parent}'",
+                ref.name,
+            )
+            return True
+        if ref.for_each is not None and target == ref.for_each:
+            self.add(where, f"a body step cannot {what}, the ForEach step that runs it", ref.name)
+            return True
+        return False
 
     def other_branch(self, ref: StepRef, target: str, where: str) -> None:
         other = self.by_name[target]
@@ -177,30 +183,50 @@ class _Validator:
             )
 
     def resolve(self, reference: Reference, ref: StepRef | None) -> None:
-        step = ref.name if ref else None
-        target, rest, path = reference.target, reference.rest, reference.path
-        if reference.root == "Parameters":
-            if target not in self.parameter_types:
-                self.add(
-                    path, f"no parameter named '{target}'{_suggest(target, list(self.parameter_types))}", step
-                )
-            elif rest:
-                self.add(path, f"'{reference.expression}': a parameter reference takes no property", step)
-        elif reference.root == "Execution":
-            if target not in EXECUTION_VARIABLES or rest:
-                known = ", ".join(sorted(EXECUTION_VARIABLES))
-                self.add(path, f"unknown execution variable '{reference.expression}' (known: {known})", step)
-        elif reference.root == "PipelineExperimentConfig":
-            if target not in EXPERIMENT_CONFIG_PROPERTIES or rest:
-                self.add(
-                    path, f"unknown property '{reference.expression}' (ExperimentName or TrialName)", step
-                )
+        check = _ROOT_CHECKS.get(reference.root)
+        if check is not None:
+            check(self, reference, ref)
         elif ref is None:
             self.add(
-                path, f"'{reference.expression}': only Parameters and Execution variables can be used here"
+                reference.path,
+                f"'{reference.expression}': only Parameters and Execution variables can be used here",
             )
         else:
             self.step_reference(reference, ref)
+
+    def parameter_reference(self, reference: Reference, ref: StepRef | None) -> None:
+        step, target = (ref.name if ref else None), reference.target
+        if target not in self.parameter_types:
+            known = _suggest(target, list(self.parameter_types))
+            self.add(reference.path, f"no parameter named '{target}'{known}", step)
+        elif reference.rest:
+            self.add(
+                reference.path, f"'{reference.expression}': a parameter reference takes no property", step
+            )
+
+    def execution_reference(self, reference: Reference, ref: StepRef | None) -> None:
+        if reference.target not in EXECUTION_VARIABLES or reference.rest:
+            known = ", ".join(sorted(EXECUTION_VARIABLES))
+            message = f"unknown execution variable '{reference.expression}' (known: {known})"
+            self.add(reference.path, message, ref.name if ref else None)
+
+    def for_each_reference(self, reference: Reference, ref: StepRef | None) -> None:
+        step = ref.name if ref else None
+        if reference.target != "CurrentItem":
+            message = f"unknown ForEach variable '{reference.expression}' (known: ForEach.CurrentItem)"
+            self.add(reference.path, message, step)
+        elif ref is None or ref.for_each is None:
+            message = f"'{reference.expression}' can only be read by the body steps of a ForEach step"
+            self.add(reference.path, message, step)
+
+    def iteration_output_reference(self, reference: Reference, ref: StepRef | None) -> None:
+        message = f"'{reference.expression}' can only be the Field of a ForEach step's Selector"
+        self.add(reference.path, message, ref.name if ref else None)
+
+    def experiment_reference(self, reference: Reference, ref: StepRef | None) -> None:
+        if reference.target not in EXPERIMENT_CONFIG_PROPERTIES or reference.rest:
+            message = f"unknown property '{reference.expression}' (ExperimentName or TrialName)"
+            self.add(reference.path, message, ref.name if ref else None)
 
     def step_reference(self, reference: Reference, ref: StepRef) -> None:
         target, rest, path = reference.target, reference.rest, reference.path
@@ -217,8 +243,16 @@ class _Validator:
         if target == ref.name:
             self.add(path, f"a step cannot read its own properties ('{reference.expression}')", ref.name)
             return
+        if self.across_for_each(ref, target, path, f"read '{reference.expression}'"):
+            return
         self.other_branch(ref, target, path)
         body = self.by_name[target].body
+        if self.by_name[target].type == "ForEach":
+            names = [other.name for other in self.refs if other.for_each == target and other.name]
+            problem = for_each_property_problem(reference.expression, rest, self.by_name[target], names)
+            if problem is not None:
+                self.add(path, problem, ref.name)
+            return
         if rest.startswith(".PropertyFiles."):
             file_name = rest[len(".PropertyFiles.") :].split(".")[0]
             declared = _declared_names(body.get("PropertyFiles"), "PropertyFileName")
@@ -284,13 +318,15 @@ class _Validator:
                 seen.add(str(label))
 
     def experiment_config(self) -> None:
-        config = self.definition.get("PipelineExperimentConfig")
-        if config is None:
-            return
-        references, problems = scan_expressions(config, "PipelineExperimentConfig")
-        self.problems.extend(problems)
-        for reference in references:
-            self.resolve(reference, None)
+        self.problems.extend(config_problems(self.definition))
+        for key in ("PipelineExperimentConfig", "MlflowConfig"):
+            config = self.definition.get(key)
+            if not isinstance(config, Mapping):
+                continue
+            references, problems = scan_expressions(config, key)
+            self.problems.extend(problems)
+            for reference in references:
+                self.resolve(reference, None)
 
     def size(self) -> None:
         try:
@@ -306,6 +342,15 @@ class _Validator:
             )
 
 
+def _scanned_content(ref: StepRef) -> dict[str, Any]:
+    """What a step's references are read from; a ForEach Selector's Field is ForEachChecker's."""
+    content = step_content(ref)
+    arguments = content.get("Arguments")
+    if ref.type == "ForEach" and isinstance(arguments, Mapping):
+        content["Arguments"] = {key: value for key, value in arguments.items() if key != "Selector"}
+    return content
+
+
 def _declared_names(entries: object, field: str) -> set[str]:
     if not isinstance(entries, list):
         return set()
@@ -317,3 +362,13 @@ def validate_definition(definition: Mapping[str, Any]) -> list[DefinitionProblem
     if not isinstance(definition, Mapping):
         return [DefinitionProblem("", f"a definition must be a JSON object, got {type(definition).__name__}")]
     return _Validator(definition).run()
+
+
+# Reference roots other than Steps, each checked by one method.
+_ROOT_CHECKS: dict[str, Callable[[_Validator, Reference, StepRef | None], None]] = {
+    "Parameters": _Validator.parameter_reference,
+    "Execution": _Validator.execution_reference,
+    "ForEach": _Validator.for_each_reference,
+    "IterationOutput": _Validator.iteration_output_reference,
+    "PipelineExperimentConfig": _Validator.experiment_reference,
+}

@@ -8,28 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from sagemaker_pipelines_operator.api.pipelinerun import RunStep
+from sagemaker_pipelines_operator.definition.step_types import STEP_TYPE_BY_METADATA_KEY
+from sagemaker_pipelines_operator.reconcile.run_fanout import (
+    fan_out_failure,
+    fan_out_summary,
+    for_each_progress,
+    split_iterations,
+)
 
-# ListPipelineExecutionSteps carries no step type; the key of `Metadata` names it. The values are
-# the definition's `Type` spellings, so the status reads like the pipeline definition.
-_TYPE_BY_METADATA_KEY = {
-    "TrainingJob": "Training",
-    "ProcessingJob": "Processing",
-    "TransformJob": "Transform",
-    "TuningJob": "Tuning",
-    "Model": "Model",
-    "RegisterModel": "RegisterModel",
-    "Condition": "Condition",
-    "Callback": "Callback",
-    "Lambda": "Lambda",
-    "EMR": "EMR",
-    "EMRServerless": "EMRServerless",
-    "QualityCheck": "QualityCheck",
-    "ClarifyCheck": "ClarifyCheck",
-    "Fail": "Fail",
-    "AutoMLJob": "AutoML",
-    "Endpoint": "Endpoint",
-    "EndpointConfig": "EndpointConfig",
-}
+# The values are the definition's `Type` spellings, so the status reads like the definition.
+_TYPE_BY_METADATA_KEY = STEP_TYPE_BY_METADATA_KEY
+
 # Metadata keys whose ARN lives under another key than "Arn".
 _ARN_KEYS = ("Arn", "ModelPackageArn", "JobArn")
 
@@ -58,11 +47,16 @@ def step_from_aws(entry: Mapping[str, Any], previous: RunStep | None = None) -> 
 
 def steps_from_aws(entries: Iterable[Mapping[str, Any]], previous: Iterable[RunStep] = ()) -> list[RunStep]:
     """Steps in start order. A retried step appears once per attempt in SageMaker's list; the
-    status keeps its latest attempt only."""
+    status keeps its latest attempt only. ForEach children are folded into their ForEach step."""
     known = {step.name: step for step in previous}
+    top, children = split_iterations(entries)
     latest: dict[str, RunStep] = {}
-    for entry in entries:
+    for entry in top:
         step = step_from_aws(entry, known.get(str(entry.get("StepName", ""))))
+        if step.type == "ForEach" or step.name in children:
+            progress = for_each_progress(entry, children.get(step.name, []))
+            failure = fan_out_failure(step.failure_reason, progress) if step.status == "Failed" else None
+            step = step.model_copy(update={"for_each": progress, "failure_reason": failure})
         current = latest.get(step.name)
         if current is None or _started(step) >= _started(current):
             latest[step.name] = step
@@ -70,10 +64,12 @@ def steps_from_aws(entries: Iterable[Mapping[str, Any]], previous: Iterable[RunS
 
 
 def step_summary(steps: Iterable[RunStep]) -> str:
-    """Succeeded steps / steps SageMaker has reported so far, e.g. "4/7"."""
+    """Succeeded steps / steps SageMaker has reported so far, e.g. "4/7", then each fan-out's
+    succeeded / total child steps: "2/3, PerRegion 480/500"."""
     listed = list(steps)
     done = sum(1 for step in listed if step.status == "Succeeded")
-    return f"{done}/{len(listed)}"
+    fan_outs = [fan_out_summary(step.name, step.for_each) for step in listed if step.for_each is not None]
+    return ", ".join([f"{done}/{len(listed)}", *fan_outs])
 
 
 def failed_by_fail_step(steps: Iterable[RunStep]) -> RunStep | None:
