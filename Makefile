@@ -87,15 +87,16 @@ monitoring: venv
 	$(BIN)/python -m sagemaker_pipelines_operator.observability
 
 # The SDK 3.x environment for `smpo render` tests, cached in ~/.cache/smpo/sdk3-venv (135+
-# packages; tests/integration/test_sdk3_render.py builds it on first use too).
+# packages, minutes to install once): built before pytest starts, whose per-test timeout would
+# otherwise cut a first install short (test_sdk3_render.py only finds it then).
 .PHONY: sdk3-venv
 sdk3-venv:
-	hack/sdk3venv.sh
+	@hack/sdk3venv.sh >/dev/null
 
 test-unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
-test: venv tools lint
+test: venv tools sdk3-venv lint
 	$(BIN)/pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
 
 bench: venv tools

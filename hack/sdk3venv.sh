@@ -12,8 +12,11 @@ if [[ -f "$venv/.smpo-stamp" && "$(cat "$venv/.smpo-stamp")" == "$stamp" ]]; the
   echo "$venv/bin/python"
   exit 0
 fi
+echo "sdk3venv: installing SDK 3.x into $venv (first run only)" >&2
+start=$(date +%s)
 rm -rf "$venv"
 python3 -m venv "$venv" >&2
 "$venv/bin/python" -m pip install --quiet -c "$here/sdk3-constraints.txt" "${requirements[@]}" >&2
 echo "$stamp" > "$venv/.smpo-stamp"
+echo "sdk3venv: installed in $(( $(date +%s) - start ))s" >&2
 echo "$venv/bin/python"
