@@ -16,11 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes import client
 
 from tests.fixtures.operator_process import OperatorProcess, kill
 from tests.fixtures.runs import Kube, executions_of, run_manifest, wait_for
 
 ITERATIONS = 50
+
+
+@pytest.fixture
+def kube(kube_api: client.ApiClient, namespace: str) -> Kube:
+    return Kube(kube_api, namespace)
 
 
 @pytest.fixture

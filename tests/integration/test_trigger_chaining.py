@@ -4,6 +4,7 @@ before the trigger existed starts nothing (other phases: tests/unit/test_trigger
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -46,6 +47,12 @@ def test_succeeded_upstream_run_starts_one_downstream_run(kube: Kube) -> None:
         lambda: kube.condition("PipelineTrigger", "train-after-prep", "Ready").get("reason") == "Listening"
     )
 
+    # Timestamps have second precision: an upstream completion in the trigger's creation second
+    # counts as before it (decision 0020), and the emulator's steps take 50 ms. Start prep-1 after.
+    created = datetime.fromisoformat(
+        kube.get("PipelineTrigger", "train-after-prep")["metadata"]["creationTimestamp"]
+    )
+    wait_for(lambda: datetime.now(UTC) >= created + timedelta(seconds=1), what="the next second")
     kube.create(run_manifest("prep-1", pipeline="prep"))
     kube.wait_phase("prep-1", "Succeeded")
     (downstream,) = wait_for(lambda: runs_of(kube, "train-after-prep"), what="the chained run")
