@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import random
+import signal
 import threading
 from typing import Any
 
 import kopf
 
-# Not re-exported by kopf; we own the vault so that we can close it after kopf's stragglers end.
-from kopf._cogs.structs.credentials import Vault
-
 from sagemaker_pipelines_operator import GROUP, __version__
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.executor import HandlerExecutor
 from sagemaker_pipelines_operator.handlers.preflight import check_cluster
 from sagemaker_pipelines_operator.metrics import BUILD_INFO
 from sagemaker_pipelines_operator.observability.server import start_servers
@@ -26,8 +26,12 @@ ANNOTATION_PREFIX = GROUP
 """kopf's progress and last-handled annotations live under our group, never kopf's defaults."""
 SHUTDOWN_GRACE_SECONDS = 10.0
 """How long an exiting operator lets in-flight handlers finish their status writes."""
-TRANSPORT_DRAIN_SECONDS = 5.0
-"""How long an exiting operator lets closed TLS connections finish their shutdown handshake."""
+TIMER_EXIT_SECONDS = 1.0
+"""How long a stopping timer may take to write the result of the pass it has just finished."""
+STOP_POLL_SECONDS = 1.0
+"""The slice a threading.Event stop flag is waited for in (it has no awaitable form)."""
+
+log = logging.getLogger(__name__)
 
 # Each module defines `register(registry, ctx)`.
 HANDLER_MODULES: tuple[str, ...] = (
@@ -40,8 +44,8 @@ HANDLER_MODULES: tuple[str, ...] = (
 )
 
 
-def configure(settings: kopf.OperatorSettings, ctx: OperatorContext) -> None:
-    """Production settings for kopf."""
+def configure(settings: kopf.OperatorSettings, ctx: OperatorContext, executor: HandlerExecutor) -> None:
+    """Production settings for kopf; sync handlers run in `executor`, which shutdown drains."""
     ours = ctx.settings
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
@@ -56,7 +60,10 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext) -> None:
     if ours.selector:
         # A bare group string would be read as Selector(group="pipelines.dev", any_name="sagemaker").
         settings.watching.label_selectors[GROUP, kopf.EVERYTHING] = ours.selector
-    settings.execution.max_workers = ours.max_workers
+    settings.execution.executor = executor
+    # A timer whose handler has just returned still patches its result; at a stop, give it that
+    # long to finish instead of orphaning it (its late patch would outlive kopf's API sessions).
+    settings.background.instant_exit_timeout = TIMER_EXIT_SECONDS
     # Events are posted explicitly on transitions; kopf's per-log-line Events would be noise.
     settings.posting.loggers = False
     settings.posting.reporting_component = "sagemaker-pipelines-operator"
@@ -68,12 +75,12 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext) -> None:
     settings.peering.standalone = ours.peering is None
 
 
-def build_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
+def build_registry(ctx: OperatorContext, executor: HandlerExecutor) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
 
     @kopf.on.startup(registry=registry)
     def _configure(settings: kopf.OperatorSettings, **_: Any) -> None:
-        configure(settings, ctx)
+        configure(settings, ctx, executor)
 
     @kopf.on.login(registry=registry)
     def _login(**_: Any) -> kopf.ConnectionInfo:
@@ -107,11 +114,13 @@ async def run_operator(
     stop_flag: asyncio.Event | threading.Event | None = None,
     ready_flag: asyncio.Event | threading.Event | None = None,
 ) -> None:
-    """Serve metrics and probes and run kopf until `stop_flag` is set (or forever).
+    """Serve metrics and probes and run kopf until `stop_flag` is set, SIGINT or SIGTERM arrive
+    (in the main thread), or kopf ends.
 
     Raises PreflightError first when the cluster lacks a CRD or the peering object cannot be had.
     Readiness flips once kopf has started its watches (its ready flag); liveness fails when the
-    kopf task ends or the watches fall silent (see observability.health.WatchClock).
+    kopf task ends or the watches fall silent (see observability.health.WatchClock). A stop first
+    lets running handlers finish (HandlerExecutor.quiesce), then stops kopf.
     """
     ours = ctx.settings
     clock = ctx.clock
@@ -119,72 +128,76 @@ async def run_operator(
     # kopf would wait silently for a missing CRD or peering object: fail at once instead.
     await asyncio.to_thread(check_cluster, ctx.api_client, ours)
     BUILD_INFO.info({"version": __version__})
-    # Tasks of whoever runs us (a test, an embedding app) are theirs: shutdown leaves them alone.
-    theirs = asyncio.all_tasks()
     servers = await start_servers(ours, clock)
-    started = asyncio.Event()
-    vault = Vault()
+    executor = HandlerExecutor(ours.max_workers)
+    started, requested, kopf_stop = asyncio.Event(), asyncio.Event(), asyncio.Event()
     operator = asyncio.create_task(
         kopf.operator(
-            registry=build_registry(ctx),
+            registry=build_registry(ctx, executor),
             clusterwide=not ours.namespaces,
             namespaces=list(ours.namespaces),
             standalone=ours.peering is None,
             peering_name=ours.peering,
             # Equal priorities make kopf pause every replica; a random one lets exactly one lead.
             priority=random.randint(1, 2**31 - 1),
-            stop_flag=stop_flag,
+            stop_flag=kopf_stop,
             ready_flag=started,
             memo=kopf.Memo(ctx=ctx),
-            vault=vault,
         )
     )
     clock.watch_task(operator)
-    waiter = asyncio.create_task(started.wait())
+    helpers = [
+        asyncio.create_task(started.wait()),
+        asyncio.create_task(_relay(stop_flag, requested)),
+        asyncio.create_task(_stop_when_quiet(requested, executor, kopf_stop)),
+    ]
     try:
-        await asyncio.wait({operator, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({operator, helpers[0]}, return_when=asyncio.FIRST_COMPLETED)
         if started.is_set():
             clock.mark_ready()
+            _route_signals(requested)
             if ready_flag is not None:
                 ready_flag.set()
         await operator
     finally:
-        waiter.cancel()
+        for helper in helpers:
+            helper.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
         await stop_servers(servers)
-        await finish_stragglers(SHUTDOWN_GRACE_SECONDS, spare=theirs)
-        # kopf closes the vault's sessions on exit, but a timer whose sync handler was still in
-        # its thread is left running; its status patch then opens a new session. Close that too.
-        await vault.close()
-        await drain_transports(TRANSPORT_DRAIN_SECONDS)
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
-async def finish_stragglers(grace_seconds: float, spare: set[asyncio.Task[Any]]) -> None:
-    """Wait up to `grace_seconds` for the tasks the operator started and kopf left behind (handlers
-    still in their threads), then cancel what is left. Tasks in `spare`, which existed before the
-    operator started, are never touched."""
-    others = asyncio.all_tasks() - spare - {asyncio.current_task()}
-    if not others:
+async def _relay(stop_flag: asyncio.Event | threading.Event | None, requested: asyncio.Event) -> None:
+    """Set `requested` when the caller's stop flag is set."""
+    if stop_flag is None:
         return
-    _, pending = await asyncio.wait(others, timeout=grace_seconds)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
+    if isinstance(stop_flag, asyncio.Event):
+        await stop_flag.wait()
+    else:
+        # Waited in slices so that an operator ending on its own leaves no thread blocked on it.
+        while not await asyncio.to_thread(stop_flag.wait, STOP_POLL_SECONDS):
+            pass
+    requested.set()
 
 
-async def drain_transports(limit_seconds: float) -> None:
-    """Let closed TLS connections (the watch streams kopf closed) finish their asynchronous
-    shutdown before the loop ends, or their sockets outlive it unclosed (aiohttp#1925).
+async def _stop_when_quiet(
+    requested: asyncio.Event, executor: HandlerExecutor, kopf_stop: asyncio.Event
+) -> None:
+    """Once a stop is requested: let running handlers finish, then tell kopf to stop."""
+    await requested.wait()
+    left = await asyncio.to_thread(executor.quiesce, SHUTDOWN_GRACE_SECONDS)
+    if left:
+        log.warning(
+            "%d handler(s) still running after %.0f s; stopping without them", left, SHUTDOWN_GRACE_SECONDS
+        )
+    kopf_stop.set()
 
-    asyncio keeps no public list of transports: the selector loop's `_transports` is read when it
-    exists, else a short fixed pause stands in."""
-    transports = getattr(asyncio.get_running_loop(), "_transports", None)
-    if transports is None:
-        await asyncio.sleep(0.25)
+
+def _route_signals(requested: asyncio.Event) -> None:
+    """SIGINT/SIGTERM request a quiet stop. kopf installs its own handlers (which stop it at once)
+    when it runs in the main thread; these replace them once it has started."""
+    if threading.current_thread() is not threading.main_thread():
         return
-    # Polled: no event tells when a TLS connection's socket transport starts closing (once the
-    # peer has answered the close_notify).
-    for _ in range(max(1, round(limit_seconds / 0.05))):
-        if all(t.is_closing() for t in list(transports.values())):
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0)  # closing transports close their sockets on the next loop iteration
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, requested.set)

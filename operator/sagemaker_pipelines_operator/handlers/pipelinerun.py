@@ -3,6 +3,7 @@ spec changes (cancel, TTL), stop on deletion. The poller starts and stops with t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from dataclasses import dataclass, replace
@@ -78,9 +79,9 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     def start_poller(**_: Any) -> None:
         rt.poller.start()
 
-    @kopf.on.cleanup(registry=registry)
-    def stop_poller(**_: Any) -> None:
-        rt.poller.stop()
+    @kopf.on.cleanup(registry=registry)  # async: the handler pool is closed by now (HandlerExecutor)
+    async def stop_poller(**_: Any) -> None:
+        await asyncio.to_thread(rt.poller.stop)
         rt.metrics.forget_all()
 
     @kopf.on.resume(GROUP, PLURAL, registry=registry)

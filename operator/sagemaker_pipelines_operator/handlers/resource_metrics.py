@@ -18,8 +18,8 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     if ctx.clock is not None:
         ctx.clock.expect_events_while(lambda: tally.count(("Pipeline", "Ready")) > 0)
 
-    @kopf.on.cleanup(registry=registry)
-    def forget_all(**_: Any) -> None:
+    @kopf.on.cleanup(registry=registry)  # async: the handler pool is closed by now (HandlerExecutor)
+    async def forget_all(**_: Any) -> None:
         tally.forget_all()
 
     for kind in KINDS:
