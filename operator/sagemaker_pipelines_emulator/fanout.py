@@ -14,6 +14,7 @@ from typing import Any
 
 from sagemaker_pipelines_operator.definition.parameters import format_value
 from sagemaker_pipelines_operator.definition.references import step_references
+from sagemaker_pipelines_operator.definition.run_conditions import run_conditions
 
 
 class ItemsError(ValueError):
@@ -57,10 +58,7 @@ def body_dependencies(body: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str
     names = {name for name, _ in body}
     graph: dict[str, frozenset[str]] = {}
     for name, step in body:
-        depends_on = step.get("DependsOn")
-        wanted = (
-            {item for item in depends_on if isinstance(item, str)} if isinstance(depends_on, list) else set()
-        )
+        wanted = set(run_conditions(step))
         wanted |= step_references({key: value for key, value in step.items() if key != "DependsOn"})
         graph[name] = frozenset(wanted & names - {name})
     return graph

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
+from sagemaker_pipelines_operator.definition.run_conditions import run_conditions
 from sagemaker_pipelines_operator.definition.steps import StepRef
 
 # CreateJob's required members that a JobStep carries (the SDK drops JobName; SageMaker names the job).
@@ -56,10 +57,7 @@ class JobStepChecker:
                 ".Resources.S3", "a Cleanup step needs Resources.S3, a non-empty list of {StepName, S3Uris?}"
             )
             return
-        depends_on = self.ref.body.get("DependsOn")
-        upstream = (
-            {item for item in depends_on if isinstance(item, str)} if isinstance(depends_on, list) else set()
-        )
+        upstream = set(run_conditions(self.ref.body))
         for index, source in enumerate(sources):
             where = f".Resources.S3[{index}]"
             name = source.get("StepName") if isinstance(source, Mapping) else None
