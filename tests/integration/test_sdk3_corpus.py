@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes import client
 
 from sagemaker_pipelines_operator.definition import parse_definition, validate_definition
 from sagemaker_pipelines_operator.definition.steps import iter_steps
 from tests.fixtures.pipelines import ROLE, start, steps, token, wait
+from tests.fixtures.runs import Kube, run_manifest
 from tests.fixtures.sdk3 import offline_env
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "sdk3" / "corpus.py"
@@ -119,3 +121,23 @@ def test_a_failed_failure_handler_fails_the_execution(
     described = wait(sagemaker_client, arn, timeout=30)
     assert described["PipelineExecutionStatus"] == "Failed"
     assert set(steps(sagemaker_client, arn)) == {"Prepare", "NotifyFailure", "Audit"}
+
+
+def test_a_run_whose_failure_was_handled_shows_completed_with_failures_through_the_operator(
+    corpus: dict[str, dict[str, Any]],
+    kube_api: client.ApiClient,
+    namespace: str,
+    operator: Any,
+    emulator: Any,
+) -> None:
+    emulator.set_outcomes([{"step": "Prepare", "fail": True}])  # the operator names the pipeline
+    kube = Kube(kube_api, namespace)
+    kube.ready_pipeline("run-conditions", corpus["Sdk3RunConditions"])
+    kube.create(run_manifest("handled-1", pipeline="run-conditions"))
+    status = kube.wait_phase("handled-1", "CompletedWithFailures", "Failed", "Succeeded", timeout=60)
+    assert status["phase"] == "CompletedWithFailures"
+    assert {s["name"]: s["status"] for s in status["steps"]} == {
+        "Prepare": "Failed",
+        "NotifyFailure": "Succeeded",
+        "Audit": "Succeeded",
+    }
