@@ -284,10 +284,22 @@ class Engine:
             return
         execution.progress[run.name] = status.lower()
         self.set_step(execution, run, status, now)
-        if execution.status == "Stopping" and execution.running_count() == 0:
-            self._settle_stop(execution)
+        if execution.status == "Stopping":
+            self._start_stop_handlers(execution)
+            if execution.running_count() == 0:
+                self._settle_stop(execution)
         else:
             self.pump(execution)
+
+    def _start_stop_handlers(self, execution: Execution) -> None:
+        """While stopping, only steps that run because their upstream stopped or failed start."""
+        progress, plan = execution.progress, execution.plan
+        for name in plan.order:
+            states = {dep: progress[dep] for dep in plan.deps[name]}
+            triggers = plan.triggers.get(name, {})
+            ready = progress[name] == "pending" and readiness(states, triggers) == "run"
+            if ready and handles_failure(states, triggers):
+                self._start_step(execution, name)
 
     def _stopped(self, execution: Execution, name: str, generation: int) -> None:
         run = execution.runs.get(name)

@@ -17,7 +17,7 @@ from kubernetes import client
 
 from sagemaker_pipelines_operator.definition import parse_definition, validate_definition
 from sagemaker_pipelines_operator.definition.steps import iter_steps
-from tests.fixtures.pipelines import ROLE, start, steps, token, wait
+from tests.fixtures.pipelines import ROLE, start, steps, token, wait, wait_for_step
 from tests.fixtures.runs import Kube, run_manifest
 from tests.fixtures.sdk3 import offline_env
 
@@ -105,6 +105,20 @@ def test_sdk3_run_conditions_run_the_failure_handlers_and_complete_with_failures
     ran = {name: step["StepStatus"] for name, step in steps(sagemaker_client, arn).items()}
     assert ran == {"Prepare": "Failed", "NotifyFailure": "Succeeded", "Audit": "Succeeded"}
     assert described["PipelineExecutionStatus"] == "CompletedWithFailures"
+
+
+def test_sdk3_run_conditions_on_stop_run_while_the_execution_stops(
+    corpus: dict[str, dict[str, Any]], sagemaker_client: Any, emulator: Any
+) -> None:
+    emulator.set_outcomes([{"pipeline": "Sdk3RunConditions", "step": "Prepare", "seconds": 30}])
+    create(sagemaker_client, "Sdk3RunConditions", corpus["Sdk3RunConditions"])
+    arn = start(sagemaker_client, "Sdk3RunConditions")
+    wait_for_step(sagemaker_client, arn, "Prepare", "Executing")
+    sagemaker_client.stop_pipeline_execution(PipelineExecutionArn=arn, ClientRequestToken=token())
+    described = wait(sagemaker_client, arn, timeout=30)
+    ran = {name: step["StepStatus"] for name, step in steps(sagemaker_client, arn).items()}
+    assert ran == {"Prepare": "Stopped", "ReleaseCapacity": "Succeeded", "Audit": "Succeeded"}
+    assert described["PipelineExecutionStatus"] == "Stopped"
 
 
 def test_a_failed_failure_handler_fails_the_execution(

@@ -105,13 +105,19 @@ def training(s: PipelineSession) -> Pipeline:
 
 
 def processing_and_run_conditions(s: PipelineSession) -> Pipeline:
-    """A step that runs when its upstream fails, one that runs whatever the upstream's end."""
+    """Steps that run when their upstream fails, when it is stopped, and whatever its end."""
     prepare = processing_step(s, "Prepare")
     notify = LambdaStep(
         name="NotifyFailure",
         lambda_func=Lambda(function_arn=f"{LAMBDA}:notify"),
         inputs={"pipeline": ExecutionVariables.PIPELINE_NAME},
         depends_on=[StepDependency(prepare, TriggerCondition.FAILED)],
+    )
+    release = LambdaStep(
+        name="ReleaseCapacity",
+        lambda_func=Lambda(function_arn=f"{LAMBDA}:release"),
+        inputs={},
+        depends_on=[StepDependency(prepare, TriggerCondition.STOPPED)],
     )
     audit = LambdaStep(
         name="Audit",
@@ -125,7 +131,9 @@ def processing_and_run_conditions(s: PipelineSession) -> Pipeline:
         inputs={},
         depends_on=[prepare],
     )
-    return Pipeline(name="Sdk3RunConditions", steps=[prepare, notify, audit, publish], sagemaker_session=s)
+    return Pipeline(
+        name="Sdk3RunConditions", steps=[prepare, notify, release, audit, publish], sagemaker_session=s
+    )
 
 
 def transform(s: PipelineSession) -> Pipeline:
