@@ -110,7 +110,7 @@ def test_sdk3_run_conditions_run_the_failure_handlers_and_complete_with_failures
 def test_sdk3_run_conditions_on_stop_run_while_the_execution_stops(
     corpus: dict[str, dict[str, Any]], sagemaker_client: Any, emulator: Any
 ) -> None:
-    emulator.set_outcomes([{"pipeline": "Sdk3RunConditions", "step": "Prepare", "seconds": 30}])
+    emulator.set_outcomes([{"pipeline": "Sdk3RunConditions", "step": "Prepare", "seconds": 5}])
     create(sagemaker_client, "Sdk3RunConditions", corpus["Sdk3RunConditions"])
     arn = start(sagemaker_client, "Sdk3RunConditions")
     wait_for_step(sagemaker_client, arn, "Prepare", "Executing")
