@@ -23,7 +23,7 @@ from tests.fixtures.sdk3 import offline_env
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "sdk3" / "corpus.py"
 # Every step type sagemaker-mlops 1.27 can build (StepTypeEnum less AutoML, see the corpus): the
-# NotebookJobStep renders a Training job, ModelStep a Model or RegisterModel.
+# NotebookJobStep and `@step` functions render Training jobs, ModelStep a Model or RegisterModel.
 STEP_TYPES = {
     "Processing", "Training", "Transform", "Tuning", "Model", "RegisterModel", "Callback", "Lambda",
     "Condition", "Fail", "EMR", "EMRServerless", "QualityCheck", "ClarifyCheck", "EndpointConfig",
@@ -93,6 +93,8 @@ def test_every_sdk3_pipeline_runs_to_success_in_the_emulator(
     job_arn = ran["Sdk3Job"]["Features"]["Metadata"]["Job"]["Arn"]
     assert job_arn.startswith("arn:aws:sagemaker:us-east-1:123456789012:job/AgentRFT/")
     assert set(ran["Sdk3Hosting"]) == {"EndpointConfig", "Endpoint", "Component"}
+    functions = ran["Sdk3Functions"]  # Fit reads Featurize's return value, so it runs after it
+    assert functions["Fit"]["StartTime"] >= functions["Featurize"]["EndTime"]
 
 
 def test_sdk3_run_conditions_run_the_failure_handlers_and_complete_with_failures(

@@ -2,7 +2,8 @@
 conditions (`StepDependency`) it added. Run as a script in the SDK 3.x environment it writes
 {pipeline name: definition} as JSON to the file named, with AWS answered offline as `smpo render`
 does. AutoMLStep is not here: sagemaker-mlops 1.27 checks its step_args against
-`Session.auto_ml`, which sagemaker-core 2.27 no longer has, so no AutoMLStep can be built."""
+`Session.auto_ml`, which sagemaker-core 2.27 no longer has, so no AutoMLStep can be built; nor
+MonitorBatchTransformStep, which the 3.x Pipeline refuses in its steps ("Invalid input step type")."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from sagemaker.mlops.workflow.emr_serverless_step import EMRServerlessJobConfig,
 from sagemaker.mlops.workflow.emr_step import EMRStep, EMRStepConfig
 from sagemaker.mlops.workflow.endpoint_step import EndpointConfigStep, EndpointStep
 from sagemaker.mlops.workflow.fail_step import FailStep
+from sagemaker.mlops.workflow.function_step import step
 from sagemaker.mlops.workflow.inference_component_step import InferenceComponentStep
 from sagemaker.mlops.workflow.lambda_step import LambdaOutput, LambdaOutputTypeEnum, LambdaStep
 from sagemaker.mlops.workflow.lineage_step import LineageAssociation, LineageEntityReference, LineageStep
@@ -341,6 +343,21 @@ def lineage(s: PipelineSession) -> Pipeline:
     return Pipeline(name="Sdk3Lineage", steps=[step], sagemaker_session=s)
 
 
+def functions(s: PipelineSession) -> Pipeline:
+    """`@step` functions (a Training job each), the second reading the first's return value."""
+    settings = {"instance_type": "ml.m5.large", "image_uri": IMAGE, "role": ROLE}
+
+    @step(name="Featurize", **settings)
+    def featurize(rows: int) -> dict[str, int]:
+        return {"rows": rows * 2}
+
+    @step(name="Fit", **settings)
+    def fit(features: dict[str, int]) -> float:
+        return features["rows"] / 100
+
+    return Pipeline(name="Sdk3Functions", steps=[fit(featurize(10))], sagemaker_session=s)
+
+
 class FeatureJob:
     """A CreateJob producer as the SDK's own are written (sagemaker-train MultiTurnRLTrainer.train):
     under a PipelineSession its request is captured for JobStep. MultiTurnRLTrainer itself cannot
@@ -387,6 +404,7 @@ BUILDERS = (
     notebook,
     hosting,
     lineage,
+    functions,
     job,
     for_each_and_cleanup,
 )
