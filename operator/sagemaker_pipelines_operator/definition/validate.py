@@ -150,11 +150,11 @@ class _Validator:
         triggers: dict[str, str] = {}
         for index, entry in enumerate(depends_on):
             where = f"{path}[{index}]"
-            problem = entry_problem(entry)
-            if problem is not None:
-                self.add(where, problem, ref.name)
+            parsed = depends_on_entry(entry)
+            if parsed is None:
+                self.add(where, entry_problem(entry) or f"malformed DependsOn entry {entry!r}", ref.name)
                 continue
-            target, trigger = depends_on_entry(entry) or ("", "")
+            target, trigger = parsed
             if isinstance(entry, Mapping):
                 where = f"{where}.Step"
             if triggers.get(target, trigger) != trigger:
