@@ -68,7 +68,8 @@ crds: venv packaging-tools
 	$(BIN)/python hack/chartgen.py
 	$(BIN)/python -m sagemaker_pipelines_operator.api.reference docs/api-reference.md
 
-# definition/step_types.py, from botocore's model (tests/unit/test_step_types.py checks it).
+# definition/step_types.py and step_arguments.json, from botocore's models (tests/unit/test_step_types.py
+# checks them).
 .PHONY: step-types
 step-types: venv
 	$(BIN)/python hack/steptypes.py

@@ -1,14 +1,24 @@
-"""Write definition/step_types.py from botocore's SageMaker model (`make step-types`).
+"""Write definition/step_types.py and definition/step_arguments.json from botocore's models
+(`make step-types`).
 
 The pipeline definition's step `Type` values are not an enum in the model; the members of
 `PipelineExecutionStepMetadata` are, one per step type, named as the type except where the
 metadata names the job the step runs (`TrainingJob` for Type `Training`).
+
+A step's Arguments are the request of the API it calls. For the step types the SDK 3.x added,
+the model says which: a Job step runs CreateJob (JobStepMetadata.Arn, "the SageMaker job"), an
+Athena step StartQueryExecution (AthenaStepMetadata: "the Amazon Athena query that an Athena step
+runs", its output location "reported by GetQueryExecution"), a HubContent step ImportHubContent
+(HubContentStepMetadata: "the hub content that a HubContent step imported"). Their input shapes
+are written as JSON for the definition layer, which may not import botocore.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import botocore
 import botocore.session
@@ -16,6 +26,14 @@ import botocore.session
 TARGET = (
     Path(__file__).parents[1] / "operator" / "sagemaker_pipelines_operator" / "definition" / "step_types.py"
 )
+ARGUMENTS_TARGET = TARGET.with_name("step_arguments.json")
+# Step type -> (service, operation, members the pipeline fills in itself so the step omits them).
+STEP_REQUESTS = {
+    "Job": ("sagemaker", "CreateJob", ("JobName",)),  # sagemaker-mlops JobStep drops it
+    "Athena": ("athena", "StartQueryExecution", ()),
+    "HubContent": ("sagemaker", "ImportHubContent", ()),
+}
+_MAX_DEPTH = 8
 # Metadata members that name the job a step type runs rather than the type itself.
 _JOB_MEMBERS = {"TrainingJob", "ProcessingJob", "TransformJob", "TuningJob", "AutoMLJob"}
 
@@ -45,9 +63,42 @@ def render() -> str:
     )
 
 
+def shape_document(shape: Any, depth: int = 0) -> dict[str, Any]:
+    """A botocore shape as plain JSON: type, required members, members, enum and numeric bounds."""
+    if depth > _MAX_DEPTH:
+        return {"type": "any"}
+    document: dict[str, Any] = {"type": shape.type_name}
+    if shape.type_name == "structure":
+        document["required"] = list(shape.required_members)
+        document["members"] = {name: shape_document(m, depth + 1) for name, m in shape.members.items()}
+    elif shape.type_name == "list":
+        document["member"] = shape_document(shape.member, depth + 1)
+    elif shape.type_name == "map":
+        document["value"] = shape_document(shape.value, depth + 1)
+    if getattr(shape, "enum", None):
+        document["enum"] = list(shape.enum)
+    if shape.type_name in ("integer", "long") and "min" in shape.metadata:
+        document["min"] = shape.metadata["min"]
+    if shape.type_name in ("integer", "long") and "max" in shape.metadata:
+        document["max"] = shape.metadata["max"]
+    return document
+
+
+def render_arguments() -> str:
+    session = botocore.session.get_session()
+    requests: dict[str, Any] = {"botocore": botocore.__version__}
+    for step_type, (service, operation, filled) in STEP_REQUESTS.items():
+        shape = session.get_service_model(service).operation_model(operation).input_shape
+        document = shape_document(shape)
+        document["required"] = [name for name in document["required"] if name not in filled]
+        requests[step_type] = {"request": f"{service}.{operation}", "shape": document}
+    return json.dumps(requests, indent=1) + "\n"
+
+
 def main() -> int:
     TARGET.write_text(render())
-    print(f"wrote {TARGET} ({len(modelled_step_types())} step types)")
+    ARGUMENTS_TARGET.write_text(render_arguments())
+    print(f"wrote {TARGET} ({len(modelled_step_types())} step types) and {ARGUMENTS_TARGET}")
     return 0
 
 

@@ -20,4 +20,6 @@ pytest_plugins = [
     "tests.fixtures.image",
     # A real Alertmanager for the PipelineTrigger alert loop: start_alertmanager.
     "tests.fixtures.alertmanager",
+    # The SDK 3.x environment for renders in a subprocess: sdk3_python.
+    "tests.fixtures.sdk3",
 ]

@@ -15,6 +15,7 @@ from sagemaker_pipelines_emulator.events import EventSink
 from sagemaker_pipelines_emulator.foreach_runner import ForEachRunner
 from sagemaker_pipelines_emulator.ids import random_id
 from sagemaker_pipelines_emulator.outcome_rules import CallbackAnswer, StepOutcome, outcome_for
+from sagemaker_pipelines_emulator.readiness import handles_failure, readiness
 from sagemaker_pipelines_emulator.scheduler import Scheduler
 from sagemaker_pipelines_emulator.state import RUNNING_STEP, Execution, StepRun
 
@@ -91,12 +92,14 @@ class Engine:
         for name in execution.plan.order:
             if progress[name] != "pending":
                 continue
-            states = [progress[dep] for dep in execution.plan.deps[name]]
-            if "skipped" in states:
+            states = {dep: progress[dep] for dep in execution.plan.deps[name]}
+            triggers = execution.plan.triggers.get(name, {})
+            verdict = readiness(states, triggers)
+            if verdict == "skip":
                 progress[name] = "skipped"
-            elif any(state in ("failed", "stopped", "blocked") for state in states):
+            elif verdict == "block":
                 progress[name] = "blocked"
-            elif all(state == "succeeded" for state in states) and not stalled and running < limit:
+            elif verdict == "run" and running < limit and (not stalled or handles_failure(states, triggers)):
                 self._start_step(execution, name)
                 running += 1
         if running == 0:
@@ -281,10 +284,22 @@ class Engine:
             return
         execution.progress[run.name] = status.lower()
         self.set_step(execution, run, status, now)
-        if execution.status == "Stopping" and execution.running_count() == 0:
-            self._settle_stop(execution)
+        if execution.status == "Stopping":
+            self._start_stop_handlers(execution)
+            if execution.running_count() == 0:
+                self._settle_stop(execution)
         else:
             self.pump(execution)
+
+    def _start_stop_handlers(self, execution: Execution) -> None:
+        """While stopping, only steps that run because their upstream stopped or failed start."""
+        progress, plan = execution.progress, execution.plan
+        for name in plan.order:
+            states = {dep: progress[dep] for dep in plan.deps[name]}
+            triggers = plan.triggers.get(name, {})
+            ready = progress[name] == "pending" and readiness(states, triggers) == "run"
+            if ready and handles_failure(states, triggers):
+                self._start_step(execution, name)
 
     def _stopped(self, execution: Execution, name: str, generation: int) -> None:
         run = execution.runs.get(name)
@@ -297,12 +312,23 @@ class Engine:
             self._deactivated(execution, "Stopped", None)
 
     def _finish(self, execution: Execution) -> None:
-        failed = any(state == "failed" for state in execution.progress.values())
+        failed = [name for name, state in execution.progress.items() if state == "failed"]
         if not failed:
             self._deactivated(execution, "Succeeded", None)
+        elif not execution.failed_by_fail_step and all(self._handled(execution, name) for name in failed):
+            self._deactivated(execution, "CompletedWithFailures", None)
         else:
             reason = execution.failure_reason if execution.failed_by_fail_step else STEP_FAILURE
             self._deactivated(execution, "Failed", reason)
+
+    def _handled(self, execution: Execution, failed: str) -> bool:
+        """A failed step is handled when a step that runs on its failure (Failed or Any) ran."""
+        plan = execution.plan
+        return any(
+            plan.triggers.get(user, {}).get(failed, "Completed") in ("Failed", "Any")
+            and execution.progress.get(user) in ("running", "succeeded", "failed")
+            for user in plan.users.get(failed, frozenset())
+        )
 
     # -- bookkeeping ---------------------------------------------------------------------------
 

@@ -12,8 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sagemaker_pipelines_emulator.readiness import handles_failure, readiness
 from sagemaker_pipelines_operator.definition.parameters import format_value
 from sagemaker_pipelines_operator.definition.references import step_references
+from sagemaker_pipelines_operator.definition.run_conditions import run_conditions
 
 
 class ItemsError(ValueError):
@@ -52,17 +54,17 @@ class Child:
         return f"{self.template}-{self.index}"
 
 
-def body_dependencies(body: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, frozenset[str]]:
-    """Each body step -> the body steps of the same iteration it waits for."""
+def body_dependencies(body: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, str]]:
+    """Each body step -> the body steps of the same iteration it waits for, with their DependsOn
+    trigger (Completed for a property it reads)."""
     names = {name for name, _ in body}
-    graph: dict[str, frozenset[str]] = {}
+    graph: dict[str, dict[str, str]] = {}
     for name, step in body:
-        depends_on = step.get("DependsOn")
-        wanted = (
-            {item for item in depends_on if isinstance(item, str)} if isinstance(depends_on, list) else set()
+        wanted = dict.fromkeys(
+            step_references({k: v for k, v in step.items() if k != "DependsOn"}), "Completed"
         )
-        wanted |= step_references({key: value for key, value in step.items() if key != "DependsOn"})
-        graph[name] = frozenset(wanted & names - {name})
+        wanted |= run_conditions(step)
+        graph[name] = {dep: trigger for dep, trigger in wanted.items() if dep in names and dep != name}
     return graph
 
 
@@ -72,7 +74,7 @@ class FanOut:
 
     items: list[str]
     templates: tuple[str, ...]
-    deps: dict[str, frozenset[str]]
+    deps: Mapping[str, Mapping[str, str]]
     max_concurrency: int
     states: dict[Child, str] = field(default_factory=dict)
     selected: dict[str, Any] | None = None
@@ -86,17 +88,22 @@ class FanOut:
         return sum(1 for value in self.states.values() if value == state)
 
     def ready(self) -> list[Child]:
-        """The children to start now: dependencies met, within MaxConcurrency, none failed yet."""
-        if self.count("failed") or self.count("stopped"):
-            return []
+        """The children to start now, within MaxConcurrency: dependencies met (readiness.py) and no
+        child failed yet, unless the child runs on a sibling's failure; children that never can
+        run become skipped or blocked."""
+        stalled = bool(self.count("failed") or self.count("stopped"))
         room = self.max_concurrency - self.count("running")
         chosen: list[Child] = []
         for child, state in self.states.items():
-            if room <= len(chosen):
-                break
-            deps = self.deps.get(child.template, frozenset())
-            if state == "pending" and all(
-                self.states[Child(child.index, dep)] == "succeeded" for dep in deps
+            if state != "pending":
+                continue
+            triggers = self.deps.get(child.template, {})
+            states = {dep: self.states[Child(child.index, dep)] for dep in triggers}
+            verdict = readiness(states, triggers)
+            if verdict in ("skip", "block"):
+                self.states[child] = "skipped" if verdict == "skip" else "blocked"
+            elif (
+                verdict == "run" and len(chosen) < room and (not stalled or handles_failure(states, triggers))
             ):
                 chosen.append(child)
         for child in chosen:
@@ -108,12 +115,8 @@ class FanOut:
 
     @property
     def done(self) -> bool:
-        return self.count("running") == 0 and not self.ready_possible()
-
-    def ready_possible(self) -> bool:
-        if self.count("failed") or self.count("stopped"):
-            return False
-        return self.count("pending") > 0
+        """Nothing runs and, `ready()` having just started nothing, nothing more can start."""
+        return self.count("running") == 0
 
     def status(self) -> str:
         if self.count("stopped"):

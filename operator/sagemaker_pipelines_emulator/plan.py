@@ -10,6 +10,7 @@ from typing import Any
 from sagemaker_pipelines_emulator.directives import Directives, parse_directives
 from sagemaker_pipelines_operator.definition.graph import dependents, step_dependencies, topological_order
 from sagemaker_pipelines_operator.definition.parameters import DeclaredParameter, declared_parameters
+from sagemaker_pipelines_operator.definition.run_conditions import run_conditions
 from sagemaker_pipelines_operator.definition.steps import BRANCHES, iter_steps
 
 
@@ -44,6 +45,8 @@ class ExecutionPlan:
     declared: tuple[DeclaredParameter, ...]
     # ForEach step -> its body steps, in body order (they are in `steps` but not in `order`).
     bodies: dict[str, tuple[str, ...]]
+    # Step -> upstream step -> the DependsOn trigger (Completed, Failed, Stopped, Any).
+    triggers: dict[str, dict[str, str]]
 
     def ancestors(self, names: set[str]) -> set[str]:
         """Every step that `names` wait for, directly or not (excluding `names`)."""
@@ -100,4 +103,5 @@ def build_plan(definition: Mapping[str, Any]) -> ExecutionPlan:
         branches=branches,
         declared=tuple(declared_parameters(definition)),
         bodies=bodies,
+        triggers={name: run_conditions(spec.body) for name, spec in steps.items()},
     )

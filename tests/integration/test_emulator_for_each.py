@@ -167,14 +167,32 @@ SDK3_STEPS = [
     {
         "Name": "Query",
         "Type": "Athena",
-        "Arguments": {"ResultConfiguration": {"OutputLocation": "s3://b/athena/"}},
+        "Arguments": {
+            "QueryString": "SELECT region FROM scores",
+            "ResultConfiguration": {"OutputLocation": "s3://b/athena/"},
+        },
     },
     {
         "Name": "Tune",
         "Type": "Job",
-        "Arguments": {"JobCategory": "Training", "JobConfigSchemaVersion": "1", "JobConfigDocument": "{}"},
+        "Arguments": {
+            "JobCategory": "AgentRFT",
+            "JobConfigSchemaVersion": "1.0.0",
+            "JobConfigDocument": "{}",
+            "RoleArn": "arn:aws:iam::123456789012:role/r",
+        },
     },
-    {"Name": "Import", "Type": "HubContent", "Arguments": {"HubName": "models", "HubContentName": "churn"}},
+    {
+        "Name": "Import",
+        "Type": "HubContent",
+        "Arguments": {
+            "HubName": "models",
+            "HubContentName": "churn",
+            "HubContentType": "Model",
+            "DocumentSchemaVersion": "2.0.0",
+            "HubContentDocument": "{}",
+        },
+    },
     {
         "Name": "Clean",
         "Type": "Cleanup",
@@ -193,7 +211,7 @@ def test_job_athena_cleanup_and_hub_content_steps_run_with_their_modelled_metada
     assert wait(sagemaker_client, arn)["PipelineExecutionStatus"] == "Succeeded"
     runs = steps(sagemaker_client, arn)
     assert runs["Tune"]["Metadata"]["Job"]["Arn"].startswith(
-        "arn:aws:sagemaker:us-east-1:123456789012:job/Training/"
+        "arn:aws:sagemaker:us-east-1:123456789012:job/AgentRFT/"
     )
     athena = runs["Query"]["Metadata"]["Athena"]
     assert athena["S3OutputLocation"] == f"s3://b/athena/{athena['QueryExecutionId']}.csv"

@@ -5,9 +5,7 @@ fan-out in the PipelineRun's status and in `kubectl get smpr`."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from sagemaker_pipelines_operator.controlplane.binaries import find_binary
 from sagemaker_pipelines_operator.definition import validate_definition
 from sagemaker_pipelines_operator.definition.steps import iter_steps
 from tests.fixtures.runs import Kube, run_manifest
+from tests.fixtures.sdk3 import offline_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = ROOT / "tests" / "data" / "sdk3" / "per_region.py"
@@ -26,28 +25,9 @@ ROLE = "arn:aws:iam::111122223333:role/SageMakerPipelines"
 
 
 @pytest.fixture(scope="module")
-def sdk3_python() -> Path:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [str(ROOT / "hack" / "sdk3venv.sh")], capture_output=True, text=True, timeout=1800, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    print(f"\nSDK 3.x environment ready in {time.perf_counter() - started:.1f}s")
-    return Path(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
 def rendered(sdk3_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     home = tmp_path_factory.mktemp("sdk3-home")
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "PYTHONPATH": str(ROOT / "operator"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-        "AWS_CONFIG_FILE": str(home / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
-    }
+    env = offline_env(home)
     command = [str(sdk3_python), "-m", "sagemaker_pipelines_operator", "render", f"{PIPELINE}:pipeline"]
     done = subprocess.run(
         [*command, "--role-arn", ROLE, "--region", "us-east-1"],

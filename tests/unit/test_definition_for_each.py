@@ -64,6 +64,22 @@ def _body_type(step_type: str) -> Mutation:
     return lambda d: body(d).__setitem__("Type", step_type)
 
 
+JOB = {
+    "JobCategory": "AgentRFT",
+    "JobConfigSchemaVersion": "1.0.0",
+    "JobConfigDocument": "{}",
+    "RoleArn": "arn:aws:iam::1:role/r",
+}
+ATHENA = {"QueryString": "SELECT region, score FROM scores", "WorkGroup": "primary"}
+HUB = {
+    "HubName": "models",
+    "HubContentName": "churn",
+    "HubContentType": "Model",
+    "DocumentSchemaVersion": "2.0.0",
+    "HubContentDocument": "{}",
+}
+
+
 def _add_step(step: dict[str, Any]) -> Mutation:
     return lambda d: d["Steps"].append(step)
 
@@ -203,9 +219,78 @@ CASES = [
         id="name-clashes-with-iteration",
     ),
     pytest.param(
-        _add_step({"Name": "Tune", "Type": "Job", "Arguments": {"JobCategory": "Training"}}),
-        "step 'Tune': Arguments.JobConfigDocument: a Job step needs Arguments.JobConfigDocument",
-        id="job-without-document",
+        _add_step({"Name": "Tune", "Type": "Job", "Arguments": dict(JOB, JobConfigDocument=None)}),
+        "step 'Tune': Arguments.JobConfigDocument: JobConfigDocument must be a string, got None "
+        "(sagemaker.CreateJob)",
+        id="job-document-null",
+    ),
+    pytest.param(
+        _add_step(
+            {"Name": "Tune", "Type": "Job", "Arguments": {k: v for k, v in JOB.items() if k != "RoleArn"}}
+        ),
+        "step 'Tune': Arguments.RoleArn: a Job step needs Arguments.RoleArn "
+        "(sagemaker.CreateJob requires it)",
+        id="job-without-role",
+    ),
+    pytest.param(
+        _add_step({"Name": "Tune", "Type": "Job", "Arguments": dict(JOB, JobCategory="Training")}),
+        "Arguments.JobCategory: JobCategory must be one of AgentRFT, SyntheticDataGeneration",
+        id="job-category-not-modelled",
+    ),
+    pytest.param(
+        _add_step({"Name": "Query", "Type": "Athena", "Arguments": {"WorkGroup": "primary"}}),
+        "step 'Query': Arguments.QueryString: a Athena step needs Arguments.QueryString "
+        "(athena.StartQueryExecution requires it)",
+        id="athena-without-query",
+    ),
+    pytest.param(
+        _add_step({"Name": "Query", "Type": "Athena", "Arguments": dict(ATHENA, QueryStrng="SELECT 1")}),
+        "step 'Query': Arguments.QueryStrng: QueryStrng is not a member of the request; "
+        "did you mean 'QueryString'? (athena.StartQueryExecution)",
+        id="athena-misspelt-member",
+    ),
+    pytest.param(
+        _add_step(
+            {
+                "Name": "Query",
+                "Type": "Athena",
+                "Arguments": dict(
+                    ATHENA,
+                    ResultConfiguration={"EncryptionConfiguration": {"EncryptionOption": "AES256"}},
+                ),
+            }
+        ),
+        "Arguments.ResultConfiguration.EncryptionConfiguration.EncryptionOption: EncryptionOption must be "
+        "one of SSE_S3, SSE_KMS, CSE_KMS, got 'AES256'",
+        id="athena-encryption-not-modelled",
+    ),
+    pytest.param(
+        _add_step(
+            {
+                "Name": "Query",
+                "Type": "Athena",
+                "Arguments": dict(ATHENA, EngineConfiguration={"MaxConcurrentDpus": 1}),
+            }
+        ),
+        "Arguments.EngineConfiguration.MaxConcurrentDpus: MaxConcurrentDpus must be at least 2, got 1",
+        id="athena-dpus-below-the-model",
+    ),
+    pytest.param(
+        _add_step(
+            {
+                "Name": "Import",
+                "Type": "HubContent",
+                "Arguments": {k: v for k, v in HUB.items() if k != "HubContentName"},
+            }
+        ),
+        "step 'Import': Arguments.HubContentName: a HubContent step needs Arguments.HubContentName "
+        "(sagemaker.ImportHubContent requires it)",
+        id="hub-content-without-name",
+    ),
+    pytest.param(
+        _add_step({"Name": "Import", "Type": "HubContent", "Arguments": dict(HUB, HubContentType="Dataset")}),
+        "Arguments.HubContentType: HubContentType must be one of Model, Notebook",
+        id="hub-content-type-not-modelled",
     ),
     pytest.param(
         _add_step({"Name": "Query", "Type": "Athena"}),
@@ -323,15 +408,29 @@ def test_each_mistake_in_a_v3_definition_yields_one_precise_message(
                 {
                     "Name": "Tune",
                     "Type": "Job",
-                    "Arguments": {
-                        "JobCategory": "Training",
-                        "JobConfigSchemaVersion": "1",
-                        "JobConfigDocument": "{}",
-                        "RoleArn": "arn:aws:iam::1:role/r",
-                    },
+                    "Arguments": dict(JOB, JobConfigDocument={"Std:Join": {"On": "", "Values": ["{", "}"]}}),
                 }
             ),
             id="job",
+        ),
+        pytest.param(
+            _add_step(
+                {
+                    "Name": "Query",
+                    "Type": "Athena",
+                    "Arguments": dict(
+                        ATHENA,
+                        QueryExecutionContext={"Database": {"Get": "Parameters.Regions"}},
+                        ResultConfiguration={"OutputLocation": "s3://b/athena/"},
+                        ExecutionParameters=["'eu-west-1'"],
+                    ),
+                }
+            ),
+            id="athena",
+        ),
+        pytest.param(
+            _add_step({"Name": "Import", "Type": "HubContent", "Arguments": HUB}),
+            id="hub-content",
         ),
     ],
 )

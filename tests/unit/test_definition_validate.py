@@ -102,7 +102,46 @@ MISTAKES: list[tuple[str, Mutation, str]] = [
     (
         "depends-on-a-string",
         lambda d: step(d, "Train").update(DependsOn="Preprocess"),
-        "step 'Train': DependsOn: DependsOn must be a list of step names",
+        "step 'Train': DependsOn: DependsOn must be a list of step names or {Step, Trigger} run conditions",
+    ),
+    (
+        "run-condition-unknown-trigger",
+        lambda d: step(d, "Train").update(DependsOn=[{"Step": "Preprocess", "Trigger": "Failure"}]),
+        "step 'Train': DependsOn[0]: Trigger must be one of Completed, Failed, Stopped, Any, got 'Failure'",
+    ),
+    (
+        "run-condition-missing-trigger",
+        lambda d: step(d, "Train").update(DependsOn=[{"Step": "Preprocess"}]),
+        "step 'Train': DependsOn[0]: Trigger must be one of Completed, Failed, Stopped, Any, got None",
+    ),
+    (
+        "run-condition-extra-key",
+        lambda d: step(d, "Train").update(DependsOn=[{"Step": "Preprocess", "Trigger": "Any", "On": 1}]),
+        "step 'Train': DependsOn[0]: a run condition has only Step and Trigger, not On",
+    ),
+    (
+        "run-condition-step-not-a-name",
+        lambda d: step(d, "Train").update(DependsOn=[{"Step": ["Preprocess"], "Trigger": "Any"}]),
+        "step 'Train': DependsOn[0]: a run condition needs Step, the name of the upstream step",
+    ),
+    (
+        "run-condition-missing-step",
+        lambda d: step(d, "Train").update(DependsOn=[{"Step": "Preprocesss", "Trigger": "Failed"}]),
+        "step 'Train': DependsOn[0].Step: no step named 'Preprocesss'; did you mean 'Preprocess'?",
+    ),
+    (
+        "run-condition-conflicting-triggers",
+        lambda d: step(d, "Train").update(
+            DependsOn=["Preprocess", {"Step": "Preprocess", "Trigger": "Failed"}]
+        ),
+        "step 'Train': DependsOn[1].Step: 'Preprocess' is listed with conflicting triggers: "
+        "Completed and Failed",
+    ),
+    (
+        "depends-on-a-number",
+        lambda d: step(d, "Train").update(DependsOn=[3]),
+        "step 'Train': DependsOn[0]: DependsOn entries are step names or {Step, Trigger} run conditions, "
+        "got 3",
     ),
     (
         "depends-on-itself",
@@ -315,3 +354,17 @@ def test_steps_inside_condition_branches_count_as_steps(name: str) -> None:
 
     # A step outside the Condition may wait for a branch step: it exists, so no "no step named".
     assert not any("no step named" in message for message in problems_after(mutation))
+
+
+RUN_CONDITIONS = [
+    ("failed", [{"Step": "Preprocess", "Trigger": "Failed"}]),
+    ("stopped", [{"Step": "Preprocess", "Trigger": "Stopped"}]),
+    ("any", [{"Step": "Preprocess", "Trigger": "Any"}]),
+    ("completed-as-object", [{"Step": "Preprocess", "Trigger": "Completed"}]),
+    ("same-trigger-twice", ["Preprocess", {"Step": "Preprocess", "Trigger": "Completed"}]),
+]
+
+
+@pytest.mark.parametrize("depends_on", [r[1] for r in RUN_CONDITIONS], ids=[r[0] for r in RUN_CONDITIONS])
+def test_sdk3_run_conditions_in_depends_on_are_valid(depends_on: list[Any]) -> None:
+    assert problems_after(lambda d: step(d, "Train").update(DependsOn=depends_on)) == []

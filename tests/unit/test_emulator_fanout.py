@@ -8,7 +8,7 @@ from sagemaker_pipelines_emulator.fanout import Child, FanOut, ItemsError, item_
 
 
 def fan(items: int, concurrency: int) -> FanOut:
-    deps = {"Score": frozenset(), "Prepare": frozenset({"Score"})}
+    deps: dict[str, dict[str, str]] = {"Score": {}, "Prepare": {"Score": "Completed"}}
     return FanOut([f"i{n}" for n in range(items)], ("Score", "Prepare"), deps, concurrency)
 
 
@@ -80,8 +80,20 @@ def test_no_child_starts_after_a_failure_and_the_counts_say_so() -> None:
     ids=["max", "min", "strings-and-junk", "tie-lowest-index"],
 )
 def test_selector_picks_by_score(pick: str, scores: list[object], index: int) -> None:
-    fan_out = FanOut([str(n) for n in range(len(scores))], ("Score",), {"Score": frozenset()}, 5)
+    fan_out = FanOut([str(n) for n in range(len(scores))], ("Score",), {"Score": {}}, 5)
     for child in fan_out.ready():
         fan_out.ended(child, "succeeded")
     picked = fan_out.select(pick, "Score", lambda child: scores[child.index])
     assert picked == {"StepName": "Score", "Index": index}
+
+
+def test_a_body_step_run_on_its_siblings_failure_starts_after_the_failure_and_is_skipped_otherwise() -> None:
+    deps: dict[str, dict[str, str]] = {"Score": {}, "Report": {"Score": "Failed"}}
+    fan_out = FanOut(["a", "b"], ("Score", "Report"), deps, 2)
+    assert fan_out.ready() == [Child(0, "Score"), Child(1, "Score")]
+    fan_out.ended(Child(0, "Score"), "succeeded")
+    fan_out.ended(Child(1, "Score"), "failed")
+    assert fan_out.ready() == [Child(1, "Report")]
+    assert fan_out.states[Child(0, "Report")] == "skipped"
+    fan_out.ended(Child(1, "Report"), "succeeded")
+    assert fan_out.ready() == [] and fan_out.done

@@ -4,6 +4,7 @@ anything else refused by name; and through a real botocore client, nothing sent.
 from __future__ import annotations
 
 import io
+import os
 from typing import Any
 
 import boto3
@@ -11,6 +12,7 @@ import pytest
 from botocore.exceptions import NoCredentialsError
 
 from sagemaker_pipelines_operator.cli.offline_aws import (
+    ROLE_VALIDATION,
     OfflineAws,
     OfflineCallRefused,
     Upload,
@@ -84,3 +86,20 @@ def test_a_real_client_inside_the_block_sends_nothing_and_needs_no_credentials(
     outside = boto3.session.Session(region_name="us-east-1").client("sts", endpoint_url="http://127.0.0.1:9")
     with pytest.raises(NoCredentialsError):  # after the block, clients are ordinary again
         outside.get_caller_identity()
+
+
+@pytest.mark.parametrize(
+    ("before", "inside", "after"),
+    [(None, "false", None), ("true", "true", "true"), ("false", "false", "false")],
+    ids=["unset-is-skipped-then-unset-again", "users-true-is-kept", "users-false-is-kept"],
+)
+def test_sdk3_role_validation_is_off_only_inside_the_block_unless_the_user_chose(
+    monkeypatch: pytest.MonkeyPatch, before: str | None, inside: str, after: str | None
+) -> None:
+    if before is None:
+        monkeypatch.delenv(ROLE_VALIDATION, raising=False)
+    else:
+        monkeypatch.setenv(ROLE_VALIDATION, before)
+    with offline(OfflineAws("1")):
+        assert os.environ.get(ROLE_VALIDATION) == inside
+    assert os.environ.get(ROLE_VALIDATION) == after

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sagemaker_pipelines_operator.definition import STEP_TYPES
+from sagemaker_pipelines_operator.definition.request_shapes import step_requests
 
 GENERATOR = Path(__file__).parents[2] / "hack" / "steptypes.py"
 
@@ -23,6 +24,35 @@ def _generator():  # type: ignore[no-untyped-def]
 def test_step_types_module_matches_the_installed_botocore_model() -> None:
     generator = _generator()
     assert generator.TARGET.read_text() == generator.render(), "run `make step-types`"
+
+
+def test_step_argument_shapes_match_the_installed_botocore_models() -> None:
+    generator = _generator()
+    assert generator.ARGUMENTS_TARGET.read_text() == generator.render_arguments(), "run `make step-types`"
+
+
+@pytest.mark.parametrize(
+    ("step_type", "request_name", "required"),
+    [
+        (
+            "Job",
+            "sagemaker.CreateJob",
+            ["RoleArn", "JobCategory", "JobConfigSchemaVersion", "JobConfigDocument"],
+        ),
+        ("Athena", "athena.StartQueryExecution", ["QueryString"]),
+        (
+            "HubContent",
+            "sagemaker.ImportHubContent",
+            ["HubContentName", "HubContentType", "DocumentSchemaVersion", "HubName", "HubContentDocument"],
+        ),
+    ],
+    ids=["job-without-job-name", "athena", "hub-content"],
+)
+def test_step_arguments_are_the_request_the_step_makes(
+    step_type: str, request_name: str, required: list[str]
+) -> None:
+    modelled = step_requests()[step_type]
+    assert (modelled["request"], modelled["shape"]["required"]) == (request_name, required)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ call is refused with its name, rather than guessed.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -115,15 +116,23 @@ def offline(aws: OfflineAws) -> Iterator[OfflineAws]:
         return client
 
     botocore.session.Session.create_client = create_client
+    role_validation_set = ROLE_VALIDATION in os.environ
+    os.environ.setdefault(ROLE_VALIDATION, "false")
     try:
         yield aws
     finally:
         botocore.session.Session.create_client = original
+        if not role_validation_set:
+            os.environ.pop(ROLE_VALIDATION, None)
         for name, function in muted.items():
             setattr(sys.modules[_TELEMETRY], name, function)
 
 
 _TELEMETRY = "sagemaker.telemetry.telemetry_logging"
+# The SDK 3.x checks a trainer's role with IAM SimulatePrincipalPolicy unless this is false; offline
+# nobody can answer that, so the render skips it (as `SAGEMAKER_VALIDATE_ROLE=false` does) unless
+# the user set it.
+ROLE_VALIDATION = "SAGEMAKER_VALIDATE_ROLE"
 
 
 def _mute_sdk_telemetry(muted: dict[str, Any]) -> None:

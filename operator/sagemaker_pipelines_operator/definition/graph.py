@@ -9,16 +9,17 @@ from typing import Any
 from sagemaker_pipelines_operator.definition.errors import DefinitionError
 from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
 from sagemaker_pipelines_operator.definition.references import step_references
+from sagemaker_pipelines_operator.definition.run_conditions import run_conditions
 from sagemaker_pipelines_operator.definition.steps import StepRef, graph_steps, iter_steps, step_content
 
 
 def step_dependencies(definition: Mapping[str, Any]) -> dict[str, frozenset[str]]:
     """Each named step -> the steps it waits for, in definition order.
 
-    A step waits for its DependsOn entries, every step whose properties it reads, and (for a
-    step inside IfSteps/ElseSteps) its Condition. A ForEach step also waits for whatever its
-    body steps wait for outside the body; body steps themselves are not nodes. Names that match
-    no step are left out; validate_definition reports them.
+    A step waits for its DependsOn entries (names or run conditions), every step whose properties
+    it reads, and (for a step inside IfSteps/ElseSteps) its Condition. A ForEach step also waits
+    for whatever its body steps wait for outside the body; body steps themselves are not nodes.
+    Names that match no step are left out; validate_definition reports them.
     """
     refs = [ref for ref in graph_steps(definition) if ref.name is not None]
     names = {ref.name for ref in refs}
@@ -39,9 +40,7 @@ def step_dependencies(definition: Mapping[str, Any]) -> dict[str, frozenset[str]
 
 def _wanted(ref: StepRef) -> set[str]:
     wanted: set[str] = set()
-    depends_on = ref.body.get("DependsOn")
-    if isinstance(depends_on, list):
-        wanted.update(item for item in depends_on if isinstance(item, str))
+    wanted.update(run_conditions(ref.body))
     wanted.update(step_references(step_content(ref)))
     if ref.condition is not None:
         wanted.add(ref.condition)

@@ -1,21 +1,18 @@
-"""Arguments of the step types the SDK 3.x added: Job (a CreateJob request) and Cleanup (S3 outputs
-of upstream steps to delete), as sagemaker-mlops 1.27 writes them (workflow/steps.py JobStep,
-workflow/cleanup_step.py); Athena and HubContent steps need an Arguments object."""
+"""Arguments of the step types the SDK 3.x added: Job, Athena and HubContent (the CreateJob,
+StartQueryExecution and ImportHubContent requests, checked against botocore's models) and Cleanup
+(S3 outputs of upstream steps to delete, as sagemaker-mlops 1.27 workflow/cleanup_step.py writes)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
+from sagemaker_pipelines_operator.definition.request_shapes import shape_problems, step_requests
+from sagemaker_pipelines_operator.definition.run_conditions import run_conditions
 from sagemaker_pipelines_operator.definition.steps import StepRef
 
-# CreateJob's required members that a JobStep carries (the SDK drops JobName; SageMaker names the job).
-JOB_REQUIRED = ("JobCategory", "JobConfigDocument")
 ARGUMENT_OBJECT_TYPES = ("Job", "Athena", "Cleanup", "HubContent")
-
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, (str, Mapping))
 
 
 class JobStepChecker:
@@ -33,20 +30,19 @@ class JobStepChecker:
         arguments = self.ref.body.get("Arguments")
         if not isinstance(arguments, Mapping):
             self.add("", f"a {self.ref.type} step needs Arguments, an object")
-        elif self.ref.type == "Job":
-            self.job(arguments)
         elif self.ref.type == "Cleanup":
             self.cleanup(arguments)
+        elif self.ref.type in step_requests():
+            self.request(arguments, step_requests()[str(self.ref.type)])
         return self.problems
 
-    def job(self, arguments: Mapping[str, object]) -> None:
-        for key in JOB_REQUIRED:
-            if key not in arguments:
-                self.add(f".{key}", f"a Job step needs Arguments.{key} (CreateJob requires it)")
-            elif not _is_text(arguments[key]):
-                self.add(
-                    f".{key}", f"{key} must be a string (the SDK encodes JobConfigDocument as JSON text)"
-                )
+    def request(self, arguments: Mapping[str, object], modelled: Mapping[str, Any]) -> None:
+        request = modelled["request"]
+        for field, message in shape_problems(arguments, modelled["shape"], ""):
+            if message == "is required":
+                self.add(field, f"a {self.ref.type} step needs Arguments{field} ({request} requires it)")
+            else:
+                self.add(field, f"{field.rsplit('.', 1)[-1]} {message} ({request})")
 
     def cleanup(self, arguments: Mapping[str, object]) -> None:
         resources = arguments.get("Resources")
@@ -56,10 +52,7 @@ class JobStepChecker:
                 ".Resources.S3", "a Cleanup step needs Resources.S3, a non-empty list of {StepName, S3Uris?}"
             )
             return
-        depends_on = self.ref.body.get("DependsOn")
-        upstream = (
-            {item for item in depends_on if isinstance(item, str)} if isinstance(depends_on, list) else set()
-        )
+        upstream = set(run_conditions(self.ref.body))
         for index, source in enumerate(sources):
             where = f".Resources.S3[{index}]"
             name = source.get("StepName") if isinstance(source, Mapping) else None

@@ -29,6 +29,7 @@ from sagemaker_pipelines_operator.definition.references import (
     Reference,
     scan_expressions,
 )
+from sagemaker_pipelines_operator.definition.run_conditions import depends_on_entry, entry_problem
 from sagemaker_pipelines_operator.definition.step_types import STEP_TYPES
 from sagemaker_pipelines_operator.definition.steps import BRANCHES, StepRef, iter_steps, step_content
 
@@ -142,13 +143,28 @@ class _Validator:
             return
         path = f"{ref.path}.DependsOn"
         if not isinstance(depends_on, list):
-            self.add(path, "DependsOn must be a list of step names", ref.name)
+            self.add(
+                path, "DependsOn must be a list of step names or {Step, Trigger} run conditions", ref.name
+            )
             return
-        for index, target in enumerate(depends_on):
+        triggers: dict[str, str] = {}
+        for index, entry in enumerate(depends_on):
             where = f"{path}[{index}]"
-            if not isinstance(target, str):
-                self.add(where, f"DependsOn entries are step names, got {target!r}", ref.name)
-            elif target == ref.name:
+            parsed = depends_on_entry(entry)
+            if parsed is None:
+                self.add(where, entry_problem(entry) or f"malformed DependsOn entry {entry!r}", ref.name)
+                continue
+            target, trigger = parsed
+            if isinstance(entry, Mapping):
+                where = f"{where}.Step"
+            if triggers.get(target, trigger) != trigger:
+                self.add(
+                    where,
+                    f"'{target}' is listed with conflicting triggers: {triggers[target]} and {trigger}",
+                    ref.name,
+                )
+            triggers.setdefault(target, trigger)
+            if target == ref.name:
                 self.add(where, "a step cannot depend on itself", ref.name)
             elif target not in self.by_name:
                 self.add(where, f"no step named '{target}'{_suggest(target, list(self.by_name))}", ref.name)
