@@ -56,6 +56,10 @@ def test_succeeded_upstream_run_starts_one_downstream_run(kube: Kube) -> None:
     kube.create(run_manifest("prep-2", pipeline="prep"))
     kube.wait_phase("prep-2", "Succeeded")
     wait_for(lambda: len(runs_of(kube, "train-after-prep")) == 2, what="the second chained run")
+    # The status is written just after the run is created: wait for it, then check the counts.
+    wait_for(
+        lambda: kube.status("PipelineTrigger", "train-after-prep").get("runs") == 2, what="2 runs counted"
+    )
     counts = kube.status("PipelineTrigger", "train-after-prep")["counts"]
     assert (counts["received"], counts["started"]) == (2, 2)  # prep-before was never an event
 
@@ -63,10 +67,14 @@ def test_succeeded_upstream_run_starts_one_downstream_run(kube: Kube) -> None:
 SHARD = {"shard": "a"}
 
 
-def test_upstream_finish_in_the_trigger_creation_second_starts_a_run(kube: Kube, start_operator: Any) -> None:
+@pytest.mark.parametrize("suspended", [pytest.param(False, id="active"), pytest.param(True, id="suspended")])
+def test_upstream_finish_in_the_trigger_creation_second_starts_a_run(
+    kube: Kube, start_operator: Any, suspended: bool
+) -> None:
     """Timestamps have second precision, so only the baseline taken at the trigger's first look
-    tells this finish from one before the trigger. The upstream run belongs to another shard (no
-    `shard` label: this operator leaves it alone), so the test can give it any completion time."""
+    (suspended or not) tells this finish from one before the trigger. The upstream run belongs to
+    another shard (no `shard` label: this operator leaves it alone), so the test can give it any
+    completion time."""
     start_operator(selector="shard=a")
     train = pipeline_manifest("train", definition(parameters=[parameter("Dataset", default="s3://d")]))
     train["metadata"]["labels"] = SHARD
@@ -76,10 +84,10 @@ def test_upstream_finish_in_the_trigger_creation_second_starts_a_run(kube: Kube,
     trigger = chain_manifest()
     trigger["metadata"]["labels"] = SHARD
     trigger["spec"]["runTemplate"]["metadata"] = {"labels": SHARD}
+    trigger["spec"]["suspend"] = suspended
     created = kube.create(trigger)["metadata"]["creationTimestamp"]
-    wait_for(
-        lambda: kube.condition("PipelineTrigger", "train-after-prep", "Ready").get("reason") == "Listening"
-    )
+    reason = "Suspended" if suspended else "Listening"
+    wait_for(lambda: kube.condition("PipelineTrigger", "train-after-prep", "Ready").get("reason") == reason)
     assert kube.status("PipelineTrigger", "train-after-prep")["upstreamBaseline"] == []
 
     kube.api.patch_namespaced_custom_object_status(
@@ -90,9 +98,15 @@ def test_upstream_finish_in_the_trigger_creation_second_starts_a_run(kube: Kube,
         "prep-1",
         {"status": {"phase": "Succeeded", "completionTime": created}},
     )
+    if suspended:
+        assert runs_of(kube, "train-after-prep") == []
+        kube.patch("PipelineTrigger", "train-after-prep", {"spec": {"suspend": False}})
     (downstream,) = wait_for(lambda: runs_of(kube, "train-after-prep"), what="the chained run")
     assert downstream["spec"]["parameters"] == {"Dataset": "s3://prepared/prep-1"}
     kube.wait_phase(downstream["metadata"]["name"], "Succeeded")
+    wait_for(
+        lambda: kube.status("PipelineTrigger", "train-after-prep").get("runs") == 1, what="1 run counted"
+    )
     assert kube.status("PipelineTrigger", "train-after-prep")["counts"]["started"] == 1
 
 

@@ -1,6 +1,6 @@
 """The pipelineRun source's pass: list the namespace's runs, take the creation-second baseline on
-the first look, turn new upstream completions into runs of this trigger, and advance the watermark
-in status."""
+the first look (suspended or not), turn new upstream completions into runs of this trigger, and
+advance the watermark in status."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ def chain_pass(
     if status.upstream_baseline is None:  # the first look at the source
         baseline = creation_second_baseline(source, runs, created)
         status = status.model_copy(update={"upstream_baseline": baseline})
+    if trigger.spec.suspend:
+        # Upstream completions wait in the cluster; a suspended trigger looks at them once resumed.
+        return status
     watermark = status.upstream_completion_time
     events = upstream_events(source, runs, created, watermark, status.upstream_baseline or ())
     if not events:

@@ -192,10 +192,8 @@ def _poll(
     now: datetime,
 ) -> tuple[PipelineTriggerStatus, float]:
     if trigger.spec.source.pipeline_run is not None:
-        # Upstream completions wait in the cluster; a suspended trigger looks at them once resumed.
-        if trigger.spec.suspend:
-            return status, SUSPENDED_RECHECK_SECONDS
-        return chain_pass(ctx, trigger, status, now), ctx.settings.poll_max_seconds
+        pause = SUSPENDED_RECHECK_SECONDS if trigger.spec.suspend else ctx.settings.poll_max_seconds
+        return chain_pass(ctx, trigger, status, now), pause
     if trigger.spec.source.sqs is None:
         kind = trigger.spec.source.kind
         raise Stalled(c.SOURCE_UNAVAILABLE, f"source {kind} is not served by this operator")
