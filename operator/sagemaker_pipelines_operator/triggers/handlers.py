@@ -36,6 +36,7 @@ from sagemaker_pipelines_operator.triggers.chained import chain_pass
 from sagemaker_pipelines_operator.triggers.readiness import with_readiness
 from sagemaker_pipelines_operator.triggers.sqs import handle_messages, queue_for
 from sagemaker_pipelines_operator.triggers.webhook import Inboxes, WebhookCall, start_webhook_server
+from sagemaker_pipelines_operator.triggers.webhook_tls import ReloadingContext
 
 KIND = kube.KIND
 PLURAL = kube.PLURAL
@@ -52,9 +53,13 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
 
     @kopf.on.startup(registry=registry)
     async def serve_webhooks(**_: Any) -> None:
-        port = ctx.settings.webhook_port
-        if port:
-            servers.append(await start_webhook_server(ctx.settings.bind_address, port, inboxes))
+        settings = ctx.settings
+        if not settings.webhook_port:
+            return
+        tls = None
+        if settings.webhook_tls_cert_file and settings.webhook_tls_key_file:
+            tls = ReloadingContext(settings.webhook_tls_cert_file, settings.webhook_tls_key_file).context
+        servers.append(await start_webhook_server(settings.bind_address, settings.webhook_port, inboxes, tls))
 
     @kopf.on.cleanup(registry=registry)
     async def stop_webhooks(**_: Any) -> None:
