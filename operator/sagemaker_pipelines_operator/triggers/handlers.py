@@ -43,6 +43,8 @@ PLURAL = kube.PLURAL
 ERROR_BACKOFF_SECONDS = 10.0
 """Pause after a failed pass (queue unreachable, run not creatable) before polling again."""
 SUSPENDED_RECHECK_SECONDS = 30.0
+"""Longest pause of a suspended trigger before it looks at its spec again (--poll-max-seconds if
+shorter): the daemon is not woken by the edit that resumes it."""
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -197,19 +199,23 @@ def _poll(
     now: datetime,
 ) -> tuple[PipelineTriggerStatus, float]:
     if trigger.spec.source.pipeline_run is not None:
-        pause = SUSPENDED_RECHECK_SECONDS if trigger.spec.suspend else ctx.settings.poll_max_seconds
+        pause = _suspended_pause(ctx) if trigger.spec.suspend else ctx.settings.poll_max_seconds
         return chain_pass(ctx, trigger, status, now), pause
     if trigger.spec.source.sqs is None:
         kind = trigger.spec.source.kind
         raise Stalled(c.SOURCE_UNAVAILABLE, f"source {kind} is not served by this operator")
     if trigger.spec.suspend:
         # Messages wait in the queue (its retention period) until the trigger is resumed.
-        return status, SUSPENDED_RECHECK_SECONDS
+        return status, _suspended_pause(ctx)
     queue = queue_for(ctx, trigger, namespace_role_arn(ctx, trigger.metadata["namespace"]))
     messages = queue.receive()
     if quit_flag.is_set() or not messages:
         return status, 0.0  # unhandled messages become visible again after the visibility timeout
     return handle_messages(ctx, trigger, queue, messages, status, now=now), 0.0
+
+
+def _suspended_pause(ctx: OperatorContext) -> float:
+    return min(SUSPENDED_RECHECK_SECONDS, ctx.settings.poll_max_seconds)
 
 
 def _finish(
