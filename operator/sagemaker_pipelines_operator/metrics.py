@@ -76,6 +76,19 @@ SAGEMAKER_REQUEST_DURATION = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
     registry=REGISTRY,
 )
+SQS_REQUESTS_TOTAL = Counter(
+    "smpo_sqs_requests_total",
+    "SQS API calls of PipelineTriggers by operation and outcome (as smpo_sagemaker_requests_total).",
+    ["operation", "outcome"],
+    registry=REGISTRY,
+)
+SQS_REQUEST_DURATION = Histogram(
+    "smpo_sqs_request_duration_seconds",
+    "Duration of SQS API calls, including SDK retries and ReceiveMessage's long poll.",
+    ["operation"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
 SAGEMAKER_THROTTLES_TOTAL = Counter(
     "smpo_sagemaker_throttles_total",
     "SageMaker throttling responses (counted per attempt, including those the SDK retried).",

@@ -34,6 +34,11 @@ class OperatorSettings:
     """Port of /healthz (liveness: watches not stalled) and /readyz (initial listing done)."""
     webhook_port: int = 0
     """Port of the PipelineTrigger webhook endpoint for Alertmanager (0 disables it)."""
+    webhook_tls_cert_file: str | None = None
+    """PEM certificate (chain) of the webhook: with the key file set, it serves HTTPS only, and
+    serves renewed files from the next connection on."""
+    webhook_tls_key_file: str | None = None
+    """PEM private key of that certificate."""
     bind_address: str = "0.0.0.0"
     """Address the metrics, health and webhook servers listen on."""
     peering: str | None = "sagemaker-pipelines-operator"
@@ -130,6 +135,11 @@ def problems(settings: OperatorSettings) -> list[str]:
             found.append(f"--{name.replace('_', '-')} must be positive")
     if settings.poll_min_seconds > settings.poll_max_seconds:
         found.append("--poll-min-seconds must not exceed --poll-max-seconds")
+    cert, key = settings.webhook_tls_cert_file, settings.webhook_tls_key_file
+    if bool(cert) != bool(key):
+        found.append("--webhook-tls-cert-file and --webhook-tls-key-file go together: set both or neither")
+    elif cert and not settings.webhook_port:
+        found.append("--webhook-tls-cert-file needs --webhook-port (the webhook is off)")
     if settings.watch_stall_seconds <= settings.resync_seconds:
         # A quiet watch stays alive through the resync's status writes; a shorter stall window
         # would fail liveness between two of them and restart the pod forever.

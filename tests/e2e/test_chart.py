@@ -4,6 +4,7 @@ operator settings contract, pod security, scopes and the values schema."""
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from dataclasses import fields
@@ -114,6 +115,67 @@ def test_operator_pod_is_restricted_and_probed_on_its_health_port(helm: str) -> 
     assert not by_kind(docs, "NetworkPolicy") and not by_kind(docs, "ServiceMonitor")
 
 
+def test_webhook_port_is_open_on_the_pod_service_and_network_policy_only_when_served(helm: str) -> None:
+    on = ["--set", "networkPolicy.enabled=true"]
+    (closed,) = by_kind(objects(helm_template(helm, *on)), "NetworkPolicy")
+    opened = [p["port"] for rule in closed["spec"]["ingress"] for p in rule["ports"]]
+    assert opened == ["http-metrics", "health"]
+
+    alertmanager = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    served = objects(
+        helm_template(
+            helm,
+            *on,
+            "--set",
+            "operator.webhookPort=9443",
+            "--set-json",
+            f"networkPolicy.webhookFrom=[{json.dumps(alertmanager)}]",
+        )
+    )
+    (policy,) = by_kind(served, "NetworkPolicy")
+    (webhook,) = [r for r in policy["spec"]["ingress"] if r["ports"][0]["port"] == "http-webhook"]
+    assert webhook == {"ports": [{"port": "http-webhook", "protocol": "TCP"}], "from": [alertmanager]}
+    ports = {p["name"]: p["containerPort"] for p in container(served)["ports"]}
+    assert ports["http-webhook"] == 9443
+    (service,) = by_kind(served, "Service")
+    assert {"name": "http-webhook", "port": 9443, "targetPort": "http-webhook", "protocol": "TCP"} in service[
+        "spec"
+    ]["ports"]
+    assert env_of(served)["SMPO_WEBHOOK_PORT"] == "9443"
+    assert "SMPO_WEBHOOK_TLS_CERT_FILE" not in env_of(served)
+
+
+def test_webhook_tls_mounts_the_secret_and_names_the_port_https(helm: str) -> None:
+    docs = objects(
+        helm_template(
+            helm,
+            "--set",
+            "networkPolicy.enabled=true",
+            "--set",
+            "operator.webhookPort=9443",
+            "--set",
+            "operator.webhookTls.secretName=smpo-webhook-tls",
+        )
+    )
+    env = env_of(docs)
+    assert (env["SMPO_WEBHOOK_TLS_CERT_FILE"], env["SMPO_WEBHOOK_TLS_KEY_FILE"]) == (
+        "/etc/smpo/webhook-tls/tls.crt",
+        "/etc/smpo/webhook-tls/tls.key",
+    )
+    op = container(docs)
+    (mount,) = [m for m in op["volumeMounts"] if m["name"] == "webhook-tls"]
+    assert mount == {"name": "webhook-tls", "mountPath": "/etc/smpo/webhook-tls", "readOnly": True}
+    assert "subPath" not in mount  # a subPath mount would never see the renewed Secret
+    (deployment,) = by_kind(docs, "Deployment")
+    (volume,) = [v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "webhook-tls"]
+    assert volume["secret"]["secretName"] == "smpo-webhook-tls"
+    assert {p["name"] for p in op["ports"]} == {"http-metrics", "health", "https-webhook"}
+    (service,) = by_kind(docs, "Service")
+    assert "https-webhook" in [p["targetPort"] for p in service["spec"]["ports"]]
+    (policy,) = by_kind(docs, "NetworkPolicy")
+    assert ["https-webhook"] in [[p["port"] for p in r["ports"]] for r in policy["spec"]["ingress"]]
+
+
 def test_irsa_role_is_an_annotation_on_the_service_account_only_when_set(helm: str) -> None:
     (plain,) = by_kind(objects(helm_template(helm)), "ServiceAccount")
     assert "annotations" not in plain["metadata"]
@@ -193,6 +255,7 @@ def test_templated_crds_carry_the_keep_policy(helm: str) -> None:
         ("operator.defaultDeletionPolicy=Orphan", "defaultDeletionPolicy"),
         ("serviceAccount.roleArn=not-an-arn", "roleArn"),
         ("operator.metricsPort=0", "metricsPort"),
+        ("operator.webhookTls.secret=x", "secret"),
         ("prometheus.rule.jobSelecter=x", "jobSelecter"),
         ("prometheus.rule.runbookBaseURL=wiki/runbooks", "runbookBaseURL"),
     ],

@@ -1,17 +1,24 @@
 """The model-quality loop on real components: a gauge exposed by the test, scraped by a real
 Prometheus whose rule fires below a threshold, a real Alertmanager (built from its Go module)
-calling the operator's webhook with a bearer token, a PipelineRun executed by the emulator."""
+calling the operator's webhook with a bearer token, a PipelineRun executed by the emulator. And the
+same Alertmanager delivering over HTTPS to a webhook served with a certificate, verified by
+`tls_config.ca_file`."""
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from kubernetes import client
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
+from sagemaker_pipelines_operator.controlplane.certs import ensure_certs
 from sagemaker_pipelines_operator.triggers.envelopes import event_time
 from tests.fixtures.prometheus import free_port
 from tests.fixtures.runs import Kube, wait_for
@@ -64,7 +71,7 @@ def test_model_quality_below_threshold_fires_an_alert_that_starts_a_retraining_r
     kube: Kube,
     start_operator: Callable[..., Any],
     start_prometheus: Callable[..., Any],
-    start_alertmanager: Callable[[str, str], Any],
+    start_alertmanager: Callable[..., Any],
     model_quality: tuple[Gauge, str],
 ) -> None:
     webhook = free_port()
@@ -106,3 +113,45 @@ def test_model_quality_below_threshold_fires_an_alert_that_starts_a_retraining_r
     )
     assert len(runs_of(kube, "on-alert")) == 1
     assert kube.status("PipelineTrigger", "on-alert")["counts"]["started"] == 1
+
+
+def test_alertmanager_delivers_over_https_to_a_webhook_served_with_a_certificate(
+    kube: Kube, start_operator: Callable[..., Any], start_alertmanager: Callable[..., Any], tmp_path: Path
+) -> None:
+    pki = ensure_certs(tmp_path / "pki", "127.0.0.1")
+    webhook = free_port()
+    start_operator(
+        webhook_port=webhook,
+        bind_address="127.0.0.1",
+        webhook_tls_cert_file=str(pki.serving_cert),
+        webhook_tls_key_file=str(pki.serving_key),
+    )
+    kube.ready_pipeline()
+    token_secret(kube)
+    kube.create(trigger_manifest())
+    wait_for(lambda: kube.condition("PipelineTrigger", "on-alert", "Ready").get("reason") == "Listening")
+    url = f"https://127.0.0.1:{webhook}/triggers/{kube.namespace}/on-alert"
+    alertmanager = start_alertmanager(url, TOKEN, ca_file=pki.ca_cert)
+
+    # The alert as Prometheus would post it (the Prometheus leg is the test above).
+    alert = {
+        "labels": {"alertname": "ModelQualityLow", "model": "fraud", "severity": "warning"},
+        "annotations": {"summary": "fraud model AUC below 0.9"},
+        "startsAt": datetime.now(UTC).isoformat(),
+    }
+    request = urllib.request.Request(
+        f"http://{alertmanager.address}/api/v2/alerts",
+        data=json.dumps([alert]).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    (run,) = wait_for(
+        lambda: runs_of(kube, "on-alert"),
+        timeout=60,
+        what="a run from the alert delivered over HTTPS",
+    )
+    assert run["spec"]["parameters"] == {"Dataset": "s3://retrain/fraud"}
+    kube.wait_phase(run["metadata"]["name"], "Succeeded", timeout=60)
+    assert "x509" not in alertmanager.tail_log(200)  # delivered on the first try: the CA verified

@@ -204,3 +204,32 @@ def test_malformed_messages_are_counted_reported_and_left_for_the_redrive_policy
     assert kube.condition("PipelineTrigger", "on-upload", "Ready")["status"] == "True"
     # Nothing was deleted: the queue's redrive policy decides what becomes of them.
     wait_for(lambda: messages_left(sqs_client, queue) == 3, what="the three malformed messages kept")
+
+
+def sqs_calls(operation: str, outcome: str) -> float:
+    labels = {"operation": operation, "outcome": outcome}
+    return REGISTRY.get_sample_value("smpo_sqs_requests_total", labels) or 0.0
+
+
+@pytest.mark.usefixtures("operator")
+def test_sqs_calls_are_counted_by_operation_and_outcome(kube: Kube, queue: str, sqs_client: Any) -> None:
+    received, deleted = sqs_calls("ReceiveMessage", "success"), sqs_calls("DeleteMessageBatch", "success")
+    refused = sqs_calls("ReceiveMessage", "client_error")
+    kube.ready_pipeline()
+    kube.create(trigger_manifest(queue))
+    sqs_client.send_message(QueueUrl=queue, MessageBody=eventbridge("counted", datetime.now(UTC)))
+    wait_for(lambda: runs_of(kube), what="the event's run")
+    wait_for(lambda: messages_left(sqs_client, queue) == 0, what="the message deleted")
+    assert sqs_calls("ReceiveMessage", "success") > received
+    assert sqs_calls("DeleteMessageBatch", "success") == deleted + 1
+    assert REGISTRY.get_sample_value(
+        "smpo_sqs_request_duration_seconds_count", {"operation": "DeleteMessageBatch"}
+    )
+
+    missing = queue.rsplit("/", 1)[0] + "/no-such-queue"
+    kube.create(trigger_manifest(missing, name="on-nothing"))
+    wait_for(
+        lambda: kube.condition("PipelineTrigger", "on-nothing", "Ready").get("status") == "False",
+        what="the trigger on a missing queue not Ready",
+    )
+    assert sqs_calls("ReceiveMessage", "client_error") > refused

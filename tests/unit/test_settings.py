@@ -78,6 +78,15 @@ def test_every_setting_has_help() -> None:
         (["--poll-min-seconds", "90"], "--poll-min-seconds must not exceed --poll-max-seconds"),
         (["--aws-tps", "0"], "--aws-tps must be positive"),
         (["--resync-seconds", "-1"], "--resync-seconds must be positive"),
+        (
+            ["--webhook-port", "9443", "--webhook-tls-cert-file", "tls.crt"],
+            "--webhook-tls-cert-file and --webhook-tls-key-file go together",
+        ),
+        (
+            ["--webhook-tls-cert-file", "tls.crt", "--webhook-tls-key-file", "tls.key"],
+            "--webhook-tls-cert-file needs --webhook-port",
+        ),
+        (["--webhook-port", "9443", "--webhook-tls-cert-file", "c", "--webhook-tls-key-file", "k"], None),
     ],
 )
 def test_settings_that_cannot_work_together_are_named(argv: list[str], complaint: str | None) -> None:

@@ -97,3 +97,9 @@ Namespace. An empty list means cluster-wide.
   resources: [secrets]
   verbs: [get]
 {{- end -}}
+
+
+{{/* The webhook's port name: https-webhook when it serves TLS, so meshes and readers know. */}}
+{{- define "smpo.webhookPortName" -}}
+{{- if .Values.operator.webhookTls.secretName -}}https-webhook{{- else -}}http-webhook{{- end -}}
+{{- end -}}

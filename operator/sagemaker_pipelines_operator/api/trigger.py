@@ -263,6 +263,9 @@ class PipelineTriggerStatus(StatusModel):
     """Runs created so far."""
     upstream_completion_time: Timestamp | None = None
     """pipelineRun source: the latest upstream completion handled; earlier ones start nothing."""
+    upstream_baseline: list[str] | None = None
+    """pipelineRun source: UIDs of upstream runs already finished in the trigger's creation second
+    when it first looked (they count as before it; other finishes in that second as after it)."""
 
 
 class PipelineTrigger(ApiModel):

@@ -27,6 +27,7 @@ THROTTLE_CODES = frozenset(
         "RequestLimitExceeded",
         "ProvisionedThroughputExceededException",
         "SlowDown",
+        "RequestThrottled",  # SQS
     }
 )
 # Conditions that heal by themselves: a quota frees up, a concurrent update finishes.

@@ -1,4 +1,5 @@
-"""The SageMaker seam: every call goes through `SageMakerApi.call` (rate budget, metrics, errors).
+"""The SageMaker seam: every call goes through `SageMakerApi.call` (rate budget, then `aws.calls`:
+metrics, errors).
 
 Operation-specific helpers live in `aws/pipelines.py` and `aws/executions.py`; they call
 `call` with the operation's API name so the IAM policy test can find every operation used.
@@ -7,13 +8,11 @@ Operation-specific helpers live in `aws/pipelines.py` and `aws/executions.py`; t
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
-from sagemaker_pipelines_operator.aws.errors import classify_aws_error, outcome_label
+from sagemaker_pipelines_operator.aws.calls import SAGEMAKER, measured_call
 from sagemaker_pipelines_operator.aws.ratelimit import RateBudget
 from sagemaker_pipelines_operator.aws.sessions import ClientFactory
-from sagemaker_pipelines_operator.metrics import SAGEMAKER_REQUEST_DURATION, SAGEMAKER_REQUESTS_TOTAL
 
 
 class SageMakerApi:
@@ -26,20 +25,16 @@ class SageMakerApi:
         self._bucket = budget.bucket(self.region)
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
-        """Call `operation` (API name, e.g. "DescribePipeline"); raises a taxonomy error on failure."""
+        """Call `operation` (API name, e.g. "DescribePipeline"); raises a taxonomy error on failure.
+        Its duration includes the wait for the rate budget."""
         method = getattr(self._client, _snake(operation))
-        started = time.monotonic()
-        self._bucket.acquire()
-        error: BaseException | None = None
-        try:
+
+        def budgeted() -> dict[str, Any]:
+            self._bucket.acquire()
             response: dict[str, Any] = method(**params)
             return response
-        except Exception as exc:
-            error = exc
-            raise classify_aws_error(exc, operation) from exc
-        finally:
-            SAGEMAKER_REQUESTS_TOTAL.labels(operation=operation, outcome=outcome_label(error)).inc()
-            SAGEMAKER_REQUEST_DURATION.labels(operation=operation).observe(time.monotonic() - started)
+
+        return measured_call(SAGEMAKER, operation, budgeted)
 
     def paginate(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
         """All items of a paginated list operation (each page is one budgeted call)."""

@@ -28,9 +28,10 @@ def run(args: argparse.Namespace) -> int:
     from sagemaker_pipelines_operator.handlers.context import OperatorContext, load_kube_config
     from sagemaker_pipelines_operator.handlers.operator import run_operator
     from sagemaker_pipelines_operator.observability.logging import configure_logging
+    from sagemaker_pipelines_operator.triggers.webhook_tls import tls_problems
 
     settings = from_arguments(args)
-    found = problems(settings)
+    found = problems(settings) or tls_problems(settings.webhook_tls_cert_file, settings.webhook_tls_key_file)
     for problem in found:
         print(f"smpo run: {problem}", file=sys.stderr)
     if found:

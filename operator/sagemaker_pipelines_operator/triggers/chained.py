@@ -1,5 +1,6 @@
-"""The pipelineRun source's pass: list the namespace's runs, turn new upstream completions into
-runs of this trigger, and advance the watermark in status."""
+"""The pipelineRun source's pass: list the namespace's runs, take the creation-second baseline on
+the first look (suspended or not), turn new upstream completions into runs of this trigger, and
+advance the watermark in status."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.triggers import runs as kube
 from sagemaker_pipelines_operator.triggers.apply import record, start_runs
-from sagemaker_pipelines_operator.triggers.chaining import upstream_events
+from sagemaker_pipelines_operator.triggers.chaining import creation_second_baseline, upstream_events
 from sagemaker_pipelines_operator.triggers.envelopes import event_time
 from sagemaker_pipelines_operator.triggers.plan import run_name_for
 
@@ -26,9 +27,16 @@ def chain_pass(
         listing = ctx.custom_objects.list_namespaced_custom_object(GROUP, VERSION, namespace, kube.RUNS)
     except Exception as exc:
         raise classify_kube_error(exc, f"runs in {namespace}") from exc
+    runs = listing.get("items", [])
     created = event_time(str(trigger.metadata.get("creationTimestamp") or ""))
+    if status.upstream_baseline is None:  # the first look at the source
+        baseline = creation_second_baseline(source, runs, created)
+        status = status.model_copy(update={"upstream_baseline": baseline})
+    if trigger.spec.suspend:
+        # Upstream completions wait in the cluster; a suspended trigger looks at them once resumed.
+        return status
     watermark = status.upstream_completion_time
-    events = upstream_events(source, listing.get("items", []), created, watermark)
+    events = upstream_events(source, runs, created, watermark, status.upstream_baseline or ())
     if not events:
         return status
     existing = {r.name for r in kube.owned_runs(ctx, trigger)}

@@ -36,12 +36,15 @@ from sagemaker_pipelines_operator.triggers.chained import chain_pass
 from sagemaker_pipelines_operator.triggers.readiness import with_readiness
 from sagemaker_pipelines_operator.triggers.sqs import handle_messages, queue_for
 from sagemaker_pipelines_operator.triggers.webhook import Inboxes, WebhookCall, start_webhook_server
+from sagemaker_pipelines_operator.triggers.webhook_tls import ReloadingContext
 
 KIND = kube.KIND
 PLURAL = kube.PLURAL
 ERROR_BACKOFF_SECONDS = 10.0
 """Pause after a failed pass (queue unreachable, run not creatable) before polling again."""
 SUSPENDED_RECHECK_SECONDS = 30.0
+"""Longest pause of a suspended trigger before it looks at its spec again (--poll-max-seconds if
+shorter): the daemon is not woken by the edit that resumes it."""
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -52,9 +55,13 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
 
     @kopf.on.startup(registry=registry)
     async def serve_webhooks(**_: Any) -> None:
-        port = ctx.settings.webhook_port
-        if port:
-            servers.append(await start_webhook_server(ctx.settings.bind_address, port, inboxes))
+        settings = ctx.settings
+        if not settings.webhook_port:
+            return
+        tls = None
+        if settings.webhook_tls_cert_file and settings.webhook_tls_key_file:
+            tls = ReloadingContext(settings.webhook_tls_cert_file, settings.webhook_tls_key_file).context
+        servers.append(await start_webhook_server(settings.bind_address, settings.webhook_port, inboxes, tls))
 
     @kopf.on.cleanup(registry=registry)
     async def stop_webhooks(**_: Any) -> None:
@@ -192,21 +199,23 @@ def _poll(
     now: datetime,
 ) -> tuple[PipelineTriggerStatus, float]:
     if trigger.spec.source.pipeline_run is not None:
-        # Upstream completions wait in the cluster; a suspended trigger looks at them once resumed.
-        if trigger.spec.suspend:
-            return status, SUSPENDED_RECHECK_SECONDS
-        return chain_pass(ctx, trigger, status, now), ctx.settings.poll_max_seconds
+        pause = _suspended_pause(ctx) if trigger.spec.suspend else ctx.settings.poll_max_seconds
+        return chain_pass(ctx, trigger, status, now), pause
     if trigger.spec.source.sqs is None:
         kind = trigger.spec.source.kind
         raise Stalled(c.SOURCE_UNAVAILABLE, f"source {kind} is not served by this operator")
     if trigger.spec.suspend:
         # Messages wait in the queue (its retention period) until the trigger is resumed.
-        return status, SUSPENDED_RECHECK_SECONDS
+        return status, _suspended_pause(ctx)
     queue = queue_for(ctx, trigger, namespace_role_arn(ctx, trigger.metadata["namespace"]))
     messages = queue.receive()
     if quit_flag.is_set() or not messages:
         return status, 0.0  # unhandled messages become visible again after the visibility timeout
     return handle_messages(ctx, trigger, queue, messages, status, now=now), 0.0
+
+
+def _suspended_pause(ctx: OperatorContext) -> float:
+    return min(SUSPENDED_RECHECK_SECONDS, ctx.settings.poll_max_seconds)
 
 
 def _finish(

@@ -12,7 +12,7 @@ from typing import Any
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTriggerStatus, SqsSource
-from sagemaker_pipelines_operator.aws.errors import classify_aws_error
+from sagemaker_pipelines_operator.aws.calls import SQS, measured_call
 from sagemaker_pipelines_operator.errors import Transient
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.triggers.apply import record, start_runs
@@ -30,21 +30,23 @@ class QueueMessage:
 
 
 class SqsQueue:
-    """ReceiveMessage and DeleteMessage on one queue; errors mapped onto the taxonomy."""
+    """ReceiveMessage and DeleteMessageBatch on one queue, measured (`smpo_sqs_requests_total`) and
+    their errors mapped onto the taxonomy by `aws.calls`."""
 
     def __init__(self, client: Any, source: SqsSource) -> None:
         self._client = client
         self.source = source
 
     def receive(self) -> list[QueueMessage]:
-        try:
-            response = self._client.receive_message(
+        response = measured_call(
+            SQS,
+            "ReceiveMessage",
+            lambda: self._client.receive_message(
                 QueueUrl=self.source.queue_url,
                 MaxNumberOfMessages=self.source.max_messages,
                 WaitTimeSeconds=self.source.wait_time_seconds,
-            )
-        except Exception as exc:
-            raise classify_aws_error(exc, "ReceiveMessage") from exc
+            ),
+        )
         return [
             QueueMessage(m["MessageId"], m["ReceiptHandle"], str(m.get("Body", "")))
             for m in response.get("Messages", [])
@@ -56,10 +58,11 @@ class SqsQueue:
         if not messages:
             return
         entries = [{"Id": str(i), "ReceiptHandle": m.receipt_handle} for i, m in enumerate(messages)]
-        try:
-            response = self._client.delete_message_batch(QueueUrl=self.source.queue_url, Entries=entries)
-        except Exception as exc:
-            raise classify_aws_error(exc, "DeleteMessageBatch") from exc
+        response = measured_call(
+            SQS,
+            "DeleteMessageBatch",
+            lambda: self._client.delete_message_batch(QueueUrl=self.source.queue_url, Entries=entries),
+        )
         failed = response.get("Failed") or []
         if failed:
             codes = ", ".join(sorted({str(f.get("Code")) for f in failed}))

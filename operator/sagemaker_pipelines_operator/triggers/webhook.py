@@ -2,12 +2,14 @@
 
 A request is handed to that trigger's daemon (the trigger's only status writer) and answered once
 the daemon has made the runs exist: 200, 401 (bearer token), 400 (payload), 404 (no such trigger
-served here), 503 (try again: Alertmanager retries).
+served here), 503 (try again: Alertmanager retries). Over HTTPS when a certificate is configured
+(`triggers.webhook_tls`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -61,11 +63,14 @@ async def _receive(request: web.Request) -> web.Response:
     return web.Response(status=status, text=text + "\n")
 
 
-async def start_webhook_server(bind_address: str, port: int, inboxes: Inboxes) -> web.AppRunner:
+async def start_webhook_server(
+    bind_address: str, port: int, inboxes: Inboxes, ssl_context: ssl.SSLContext | None = None
+) -> web.AppRunner:
+    """Serve the webhook on `port`: HTTPS only when `ssl_context` is given, else plain HTTP."""
     app = web.Application(client_max_size=BODY_MAX_BYTES)
     app[_INBOXES] = inboxes
     app.router.add_post("/triggers/{namespace}/{name}", _receive)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, bind_address, port).start()
+    await web.TCPSite(runner, bind_address, port, ssl_context=ssl_context).start()
     return runner
