@@ -62,6 +62,8 @@ class EmulatorConfig(BaseModel):
     fail_step_pattern: str = r"(?i)always[-_]?fail"
     account_id: str = "123456789012"
     events_path: str | None = None
+    # Status-change events also go to this SQS queue, as an EventBridge rule with an SQS target.
+    events_queue_url: str | None = None
     validate_responses: bool = False
     call_log_size: int = Field(default=10_000, ge=0)
     # Step outcomes by pipeline and step name (outcome_rules.py), beside the definition's directives.

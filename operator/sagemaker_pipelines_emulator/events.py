@@ -1,12 +1,18 @@
 """EventBridge-shaped status-change events ("SageMaker Model Building Pipeline Execution [Step]
-Status Change"), appended as JSON lines to a file when the config names one."""
+Status Change"), appended as JSON lines to a file and/or sent to an SQS queue (as an EventBridge
+rule with an SQS target delivers them) when the config names one."""
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import boto3
 
 if TYPE_CHECKING:
     from sagemaker_pipelines_emulator.state import Execution, StepRun
@@ -36,20 +42,62 @@ def _envelope(execution: Execution, detail_type: str, now: float, detail: dict[s
     }
 
 
-class EventSink:
-    """Writes events to `path` (None: events are dropped)."""
+log = logging.getLogger(__name__)
 
-    def __init__(self, path: str | None = None) -> None:
+
+class QueueTarget:
+    """SendMessage to one SQS queue; the endpoint is the queue URL's own host (moto's or AWS's)."""
+
+    def __init__(self, queue_url: str) -> None:
+        self.queue_url = queue_url
+        parts = urlsplit(queue_url)
+        host = parts.hostname or ""
+        region = host.split(".")[1] if host.startswith("sqs.") else "us-east-1"
+        self._client = boto3.session.Session().client(
+            "sqs", region_name=region, endpoint_url=f"{parts.scheme}://{parts.netloc}"
+        )
+        self._lock = threading.Lock()  # boto3 clients are thread-safe; the counter is not
+        self.sent = 0
+
+    def send(self, body: str) -> None:
+        try:
+            self._client.send_message(QueueUrl=self.queue_url, MessageBody=body)
+        except Exception as exc:  # an EventBridge target that fails drops the event, as AWS may
+            log.warning("could not deliver an event to %s: %s", self.queue_url, exc)
+            return
+        with self._lock:
+            self.sent += 1
+
+
+class EventSink:
+    """Writes events to `path` and sends them to `queue_url` (both None: events are dropped)."""
+
+    def __init__(self, path: str | None = None, queue_url: str | None = None) -> None:
         self.path = path
+        self.queue: QueueTarget | None = None
+        self.point_at(path, queue_url)
+
+    def point_at(self, path: str | None, queue_url: str | None) -> None:
+        self.path = path
+        if queue_url is None:
+            self.queue = None
+        elif self.queue is None or self.queue.queue_url != queue_url:
+            self.queue = QueueTarget(queue_url)
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None or self.queue is not None
 
     def _write(self, event: dict[str, Any]) -> None:
-        if self.path is None:
-            return
-        with open(self.path, "a", encoding="utf-8") as sink:
-            sink.write(json.dumps(event, separators=(",", ":")) + "\n")
+        line = json.dumps(event, separators=(",", ":"))
+        if self.path is not None:
+            with open(self.path, "a", encoding="utf-8") as sink:
+                sink.write(line + "\n")
+        if self.queue is not None:
+            self.queue.send(line)
 
     def execution_changed(self, execution: Execution, previous: str | None, now: float) -> None:
-        if self.path is None:
+        if not self.enabled:
             return
         ended = execution.status in ("Succeeded", "Failed", "Stopped", "CompletedWithFailures")
         detail = {
@@ -65,7 +113,7 @@ class EventSink:
         self._write(_envelope(execution, EXECUTION_DETAIL_TYPE, now, detail))
 
     def step_changed(self, execution: Execution, run: StepRun, previous: str | None, now: float) -> None:
-        if self.path is None:
+        if not self.enabled:
             return
         detail = {
             "metadata": run.metadata,

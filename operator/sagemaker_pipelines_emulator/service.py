@@ -29,7 +29,7 @@ class Emulator:
         self.base_config = config
         self.config = apply_update(config, {})
         self.scheduler = Scheduler(loop)
-        self.events = EventSink(config.events_path)
+        self.events = EventSink(config.events_path, config.events_queue_url)
         self.engine = Engine(self.scheduler, lambda: self.config, self.events, self.clock)
         self.regions: dict[str, RegionState] = {}
         self.traffic = Traffic(config.call_log_size)
@@ -47,7 +47,7 @@ class Emulator:
         self.scheduler.clear()
         self.regions.clear()
         self.config = apply_update(self.base_config, {})
-        self.events.path = self.config.events_path
+        self.events.point_at(self.config.events_path, self.config.events_queue_url)
         self.engine = Engine(self.scheduler, lambda: self.config, self.events, self.clock)
         self.traffic.reset(self.config.call_log_size)
         self.traffic.seed(self.config.fault_seed)
@@ -55,7 +55,7 @@ class Emulator:
 
     def configure(self, update: dict[str, Any]) -> EmulatorConfig:
         self.config = apply_update(self.config, update)
-        self.events.path = self.config.events_path
+        self.events.point_at(self.config.events_path, self.config.events_queue_url)
         self.traffic.resize(self.config.call_log_size)
         if "fault_seed" in update:
             self.traffic.seed(self.config.fault_seed)

@@ -48,6 +48,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--events-file", help="append EventBridge-shaped status events to this JSON-lines file"
     )
+    parser.add_argument(
+        "--events-queue-url",
+        help="also send them to this SQS queue (as an EventBridge rule with an SQS target would)",
+    )
     parser.add_argument("--account-id", default="123456789012", help="account in ARNs (default: %(default)s)")
     parser.add_argument(
         "--outcomes",
@@ -70,6 +74,8 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
     update.update(step_seconds=args.step_seconds, account_id=args.account_id)
     if args.events_file:
         update["events_path"] = args.events_file
+    if args.events_queue_url:
+        update["events_queue_url"] = args.events_queue_url
     if getattr(args, "outcomes", None) is not None:
         update["outcomes"] = rules_json(load_rules_file(args.outcomes))
     return apply_update(EmulatorConfig(), update)
