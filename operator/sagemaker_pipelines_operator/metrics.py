@@ -150,6 +150,13 @@ PIPELINE_READY = Gauge(
     ["namespace", "pipeline"],
     registry=REGISTRY,
 )
+STATUS_EVENTS_TOTAL = Counter(
+    "smpo_status_events_total",
+    "SageMaker status-change events read from the status events queue, by outcome (applied: a tracked"
+    " run was looked at; untracked: no run here has that execution; malformed; not_sagemaker).",
+    ["outcome"],
+    registry=REGISTRY,
+)
 TRIGGER_EVENTS_TOTAL = Counter(
     "smpo_trigger_events_total",
     "Events a PipelineTrigger received, by outcome (started, deduplicated, filtered, dropped_<reason>).",

@@ -55,6 +55,11 @@ class OperatorSettings:
     """Fastest run status polling (just after a start)."""
     poll_max_seconds: float = 60.0
     """Slowest run status polling (long-running executions)."""
+    status_events_queue_url: str | None = None
+    """SQS queue an EventBridge rule sends SageMaker's pipeline status-change events to: runs are
+    looked at when an event names them, and otherwise polled only as a safety net."""
+    status_events_poll_seconds: float = 300.0
+    """With a status events queue: how often active runs are still polled (the safety net)."""
     default_deletion_policy: DeletionPolicy = "Retain"
     """deletionPolicy for Pipelines that do not set one."""
     allow_unmanaged_pipelines: bool = False
@@ -129,7 +134,14 @@ def from_arguments(args: argparse.Namespace) -> OperatorSettings:
 def problems(settings: OperatorSettings) -> list[str]:
     """Settings that parse but cannot work together, as messages naming the flags."""
     found: list[str] = []
-    positive = ("resync_seconds", "poll_min_seconds", "poll_max_seconds", "watch_stall_seconds", "aws_tps")
+    positive = (
+        "resync_seconds",
+        "poll_min_seconds",
+        "poll_max_seconds",
+        "status_events_poll_seconds",
+        "watch_stall_seconds",
+        "aws_tps",
+    )
     for name in positive:
         if getattr(settings, name) <= 0:
             found.append(f"--{name.replace('_', '-')} must be positive")

@@ -28,6 +28,7 @@ from sagemaker_pipelines_operator.handlers.runmetrics import RunMetrics
 from sagemaker_pipelines_operator.handlers.runpoller import POOL_SIZE, RunPoller
 from sagemaker_pipelines_operator.handlers.runstarter import RunStarter
 from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
+from sagemaker_pipelines_operator.handlers.status_events import StatusEventConsumer
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.reconcile.runstatus import phase_verdict, with_conditions
 from sagemaker_pipelines_operator.reconcile.verdict import Verdict, ready, verdict_for_error
@@ -75,12 +76,22 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
         wanted = ctx.settings.max_workers + POOL_SIZE + 4
         ctx.kube_config.connection_pool_maxsize = max(ctx.kube_config.connection_pool_maxsize or 0, wanted)
 
+    events = (
+        StatusEventConsumer(ctx, rt.tracker, ctx.settings.status_events_queue_url)
+        if ctx.settings.status_events_queue_url
+        else None
+    )
+
     @kopf.on.startup(registry=registry)
     def start_poller(**_: Any) -> None:
         rt.poller.start()
+        if events is not None:
+            events.start()
 
     @kopf.on.cleanup(registry=registry)  # async: the handler pool is closed by now (HandlerExecutor)
     async def stop_poller(**_: Any) -> None:
+        if events is not None:
+            await asyncio.to_thread(events.stop)
         await asyncio.to_thread(rt.poller.stop)
         rt.metrics.forget_all()
 

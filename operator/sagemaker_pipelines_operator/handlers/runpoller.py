@@ -140,6 +140,8 @@ class RunPoller:
                 if self.tracker.get(tracked.uid) is tracked:
                     self._update(api, tracked, by_arn, missing_pipeline)
         now = self.tracker.clock()
+        if settings.status_events_queue_url:  # events say when to look; this is the safety net
+            return now + settings.status_events_poll_seconds
         quiet = now - max((t.last_change for t in runs), default=now)
         return now + poll_interval(quiet, settings.poll_min_seconds, settings.poll_max_seconds)
 

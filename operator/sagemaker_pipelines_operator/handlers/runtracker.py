@@ -127,6 +127,22 @@ class RunTracker:
                 group.next_poll = min(group.next_poll, self.clock() if at is None else at)
         self.wake.set()
 
+    def hint(self, execution_arn: str, steps: bool) -> bool:
+        """A status event named this execution: make its group due now (and its steps due when a
+        step changed). False when no tracked run has that execution."""
+        with self._lock:
+            tracked = next(
+                (t for t in self._by_uid.values() if t.run.status.execution_arn == execution_arn), None
+            )
+            group = self._groups.get(tracked.key) if tracked else None
+            if tracked is None or group is None:
+                return False
+            if steps:
+                tracked.steps_checked = 0.0
+            group.next_poll = min(group.next_poll, self.clock())
+        self.wake.set()
+        return True
+
     def claim_due(self) -> list[RunGroup]:
         """Groups due for a poll, marked busy until `release`."""
         now = self.clock()

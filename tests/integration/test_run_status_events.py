@@ -1,0 +1,93 @@
+"""Event-driven run status: the emulator sends SageMaker's status-change events to a moto SQS
+queue (as an EventBridge rule with an SQS target does); the operator, polling only as a 10-minute
+safety net, updates runs within seconds of each event and reads nothing else it does not need."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from sagemaker_pipelines_operator.metrics import REGISTRY
+from tests.fixtures.runs import Kube, calls, definition, run_manifest, slow, wait_for
+
+SAFETY_NET_SECONDS = 600.0
+"""So long that a run finishing within the test proves the events, not polling, moved it."""
+
+
+@pytest.fixture
+def kube(kube_api: client.ApiClient, namespace: str) -> Kube:
+    return Kube(kube_api, namespace)
+
+
+@pytest.fixture
+def status_queue(sqs_client: Any, emulator: Any) -> str:
+    url: str = sqs_client.create_queue(QueueName="sagemaker-status-events")["QueueUrl"]
+    emulator.configure(events_queue_url=url)
+    return url
+
+
+def counted(outcome: str) -> float:
+    return REGISTRY.get_sample_value("smpo_status_events_total", {"outcome": outcome}) or 0.0
+
+
+def messages_left(sqs_client: Any, url: str) -> int:
+    attributes = sqs_client.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def test_runs_follow_status_events_with_polling_only_as_a_safety_net(
+    kube: Kube, start_operator: Any, emulator: Any, status_queue: str, sqs_client: Any
+) -> None:
+    start_operator(
+        status_events_queue_url=status_queue,
+        status_events_poll_seconds=SAFETY_NET_SECONDS,
+        poll_max_seconds=SAFETY_NET_SECONDS,
+    )
+    kube.ready_pipeline(
+        definition_doc=definition(slow("Prep", 2), slow("Train", 2, "Training", depends_on=["Prep"]))
+    )
+    applied_before, listings_before = counted("applied"), calls(emulator, "ListPipelineExecutions")
+    # Not every message on the queue is SageMaker's: these are counted and deleted, nothing else.
+    malformed_before, foreign_before = counted("malformed"), counted("not_sagemaker")
+    foreign = {"version": "0", "id": "x", "source": "aws.s3", "detail-type": "Object Created", "detail": {}}
+    sqs_client.send_message(QueueUrl=status_queue, MessageBody="not json")
+    sqs_client.send_message(QueueUrl=status_queue, MessageBody=json.dumps(foreign))
+
+    started = time.monotonic()
+    kube.create(run_manifest("by-events"))
+    status = kube.wait_phase("by-events", "Succeeded", timeout=60)
+    took = time.monotonic() - started
+    ended = wait_for(
+        lambda: (
+            (s := kube.status("PipelineRun", "by-events")).get("steps")
+            and all(step.get("status") == "Succeeded" for step in s["steps"])
+            and s
+        ),
+        timeout=30,
+        what="both steps Succeeded in status",
+    )
+    assert [step["name"] for step in ended["steps"]] == ["Prep", "Train"]
+    listings = calls(emulator, "ListPipelineExecutions") - listings_before
+    steps_calls = calls(emulator, "ListPipelineExecutionSteps")
+    applied = counted("applied") - applied_before
+    print(
+        f"\nevent-driven run of 2 x 2 s steps: Succeeded {took:.1f} s after apply (safety net"
+        f" {SAFETY_NET_SECONDS:.0f} s); {listings} ListPipelineExecutions, {steps_calls}"
+        f" ListPipelineExecutionSteps, {applied:.0f} events applied"
+    )
+    assert status["phase"] == "Succeeded"
+    assert took < SAFETY_NET_SECONDS / 10, "the run finished by polling, not by its events"
+    assert applied >= 2  # at least the execution's Executing and Succeeded
+    # One listing per event at most (plus the first look after the start): cost follows changes.
+    assert listings <= applied + 1
+    wait_for(lambda: counted("malformed") >= malformed_before + 1, what="the garbage message counted")
+    wait_for(lambda: counted("not_sagemaker") >= foreign_before + 1, what="the S3 event counted")
+    wait_for(lambda: messages_left(sqs_client, status_queue) == 0, what="every message deleted")

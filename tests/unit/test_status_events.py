@@ -1,0 +1,84 @@
+"""status_hints: which execution a SageMaker status-change event (raw or SNS-wrapped) names."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from sagemaker_pipelines_operator.reconcile.status_events import (
+    EXECUTION_CHANGE,
+    STEP_CHANGE,
+    Ignored,
+    StatusHint,
+    status_hints,
+)
+
+ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/train/execution/abc123"
+
+
+def event(
+    detail_type: str = EXECUTION_CHANGE, source: str = "aws.sagemaker", **detail: Any
+) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": "7e1a",
+        "detail-type": detail_type,
+        "source": source,
+        "account": "123456789012",
+        "time": "2026-12-02T01:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {"pipelineExecutionArn": ARN, **detail},
+    }
+
+
+def sns(message: dict[str, Any]) -> dict[str, Any]:
+    return {"Type": "Notification", "MessageId": "m", "Message": json.dumps(message)}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (event(), [StatusHint(ARN, step_changed=False)]),
+        (event(STEP_CHANGE, stepName="Train"), [StatusHint(ARN, step_changed=True)]),
+        (sns(event(STEP_CHANGE)), [StatusHint(ARN, step_changed=True)]),
+        ("not json", Ignored("malformed")),
+        ([1, 2], Ignored("malformed")),
+        (event(source="aws.s3"), Ignored("not_sagemaker")),
+        (event("SageMaker Training Job State Change"), Ignored("not_sagemaker")),
+        (event(pipelineExecutionArn=None), Ignored("not_sagemaker")),
+        (
+            event(pipelineExecutionArn="arn:aws:sagemaker:us-east-1:1:training-job/x"),
+            Ignored("not_sagemaker"),
+        ),
+        (
+            {
+                "Records": [
+                    {
+                        "eventSource": "aws:s3",
+                        "eventName": "ObjectCreated:Put",
+                        "s3": {"bucket": {"name": "b"}, "object": {"key": "k"}},
+                    }
+                ]
+            },
+            Ignored("not_sagemaker"),
+        ),
+    ],
+    ids=[
+        "execution-change",
+        "step-change",
+        "sns-wrapped",
+        "not-json",
+        "not-an-object",
+        "other-source",
+        "other-detail-type",
+        "no-execution-arn",
+        "not-a-pipeline-execution",
+        "s3-notification",
+    ],
+)
+def test_status_hints(body: Any, expected: Any) -> None:
+    text = body if isinstance(body, str) else json.dumps(body)
+    assert status_hints(text) == expected
