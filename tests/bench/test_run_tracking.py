@@ -114,15 +114,32 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+@pytest.fixture(params=["polling", "events"])
+def tracking_mode(request: pytest.FixtureRequest) -> tuple[str, str | None]:
+    """Both ways of following runs, side by side in one `make bench`: adaptive polling, and
+    SageMaker's status events through SQS (moto's) with polling as a 300 s safety net."""
+    if request.param == "polling":
+        return "polling", None
+    sqs = request.getfixturevalue("sqs_client")
+    url: str = sqs.create_queue(QueueName="bench-status-events")["QueueUrl"]
+    return "events", url
+
+
 def test_tracking_concurrent_runs_calls_lag_and_rss(
-    kubeconfig_path: Path, kube_api: client.ApiClient, namespace: str, tmp_path: Path
+    kubeconfig_path: Path,
+    kube_api: client.ApiClient,
+    namespace: str,
+    tmp_path: Path,
+    tracking_mode: tuple[str, str | None],
 ) -> None:
+    mode, queue_url = tracking_mode
     events = tmp_path / "events.jsonl"
-    with emulator_process(events, latency=0.02) as admin:
+    flags = (*BUDGET, "--status-events-queue-url", queue_url) if queue_url else BUDGET
+    with emulator_process(events, latency=0.02, events_queue_url=queue_url) as admin:
         pipelines = make_pipelines(admin.url, PIPELINES, STEP_SECONDS)
         log = tmp_path / "operator.log"
         with (
-            operator_process(kubeconfig_path, namespace, admin.url, log, *BUDGET) as operator,
+            operator_process(kubeconfig_path, namespace, admin.url, log, *flags) as operator,
             PhaseWatch(kube_api, namespace) as phases,
         ):
             applied = time.time()
@@ -153,7 +170,7 @@ def test_tracking_concurrent_runs_calls_lag_and_rss(
     cpu_share = (cpu_after - cpu_before) / max(window, 1) * 100
     same_lag = 60 / (2 * statistics.median(lags))  # polling every T seconds lags T/2 on average
     print(
-        f"\n--- run tracking: {RUNS} runs over {PIPELINES} pipelines (issue: 1,000 over 50), "
+        f"\n--- run tracking ({mode}): {RUNS} runs over {PIPELINES} pipelines (issue: 1,000 over 50), "
         f"steps {STEP_SECONDS:g} s x3, emulator 20 ms/call, budget 10 TPS"
         f"\napply -> all {RUNS} Executing: {all_executing:.1f} s"
         f"\nsteady state, all executing, {window:.0f} s window: {total / minutes:.0f} SageMaker calls/min"

@@ -58,6 +58,11 @@ class RunGroup:
     next_poll: float = 0.0
     busy: bool = False
     """A poller worker holds this group."""
+    claimed_at: float = 0.0
+    """Monotonic time a poller worker last took this group."""
+    hinted: float | None = None
+    """When a status event asked for the next look (handlers/status_events); one that arrives
+    while the group is being polled survives the poll's own choice of next look."""
 
 
 @dataclass(frozen=True)
@@ -127,9 +132,11 @@ class RunTracker:
                 group.next_poll = min(group.next_poll, self.clock() if at is None else at)
         self.wake.set()
 
-    def hint(self, execution_arn: str, steps: bool) -> bool:
-        """A status event named this execution: make its group due now (and its steps due when a
-        step changed). False when no tracked run has that execution."""
+    def hint(self, execution_arn: str, steps: bool, within: float) -> bool:
+        """A status event named this execution: make its group due within `within` seconds (events
+        of one pipeline arriving together then cost one listing), and its steps due when a step
+        changed. A hint for a group being polled holds for the poll after. False when no tracked
+        run has that execution."""
         with self._lock:
             tracked = next(
                 (t for t in self._by_uid.values() if t.run.status.execution_arn == execution_arn), None
@@ -139,7 +146,9 @@ class RunTracker:
                 return False
             if steps:
                 tracked.steps_checked = 0.0
-            group.next_poll = min(group.next_poll, self.clock())
+            due = self.clock() + within
+            group.next_poll = min(group.next_poll, due)
+            group.hinted = due if group.hinted is None else min(group.hinted, due)
         self.wake.set()
         return True
 
@@ -150,13 +159,16 @@ class RunTracker:
             due = [g for g in self._groups.values() if not g.busy and g.runs and g.next_poll <= now]
             for group in due:
                 group.busy = True
+                group.claimed_at = now
             return due
 
     def release(self, group: RunGroup, next_poll: float) -> None:
         with self._lock:
             group.busy = False
             wakes = [t.wake_at for t in group.runs.values() if t.wake_at is not None]
-            group.next_poll = min([next_poll, *wakes])
+            hinted = [group.hinted] if group.hinted is not None and group.hinted > group.claimed_at else []
+            group.next_poll = min([next_poll, *wakes, *hinted])
+            group.hinted = None
             if not group.runs:
                 self._groups.pop(group.key, None)
 

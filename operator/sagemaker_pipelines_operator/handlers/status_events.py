@@ -17,6 +17,9 @@ from sagemaker_pipelines_operator.triggers.sqs import QueueMessage, SqsQueue
 
 WAIT_SECONDS = 5
 """Long-polling wait of each ReceiveMessage: also how long a stop may take."""
+EXECUTION_COALESCE_SECONDS = 1.0
+"""An execution's status changed: look within this long, so that a pipeline's burst of changes
+costs one listing."""
 ERROR_PAUSE_SECONDS = 5.0
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,9 @@ class StatusEventConsumer:
         source = SqsSource(queue_url=queue_url, wait_time_seconds=WAIT_SECONDS)
         self.queue = SqsQueue(ctx.aws.factory.client("sqs", ctx.settings.region, None), source)
         self.tracker = tracker
+        # A step's change alone does not change the run's phase: its steps are refreshed at the
+        # polling floor, so that a burst of step events costs one listing per pipeline.
+        self.step_coalesce_seconds = ctx.settings.poll_min_seconds
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -63,5 +69,6 @@ class StatusEventConsumer:
             STATUS_EVENTS_TOTAL.labels(outcome=hints.reason).inc()
             return
         for hint in hints:
-            known = self.tracker.hint(hint.execution_arn, steps=hint.step_changed)
+            within = self.step_coalesce_seconds if hint.step_changed else EXECUTION_COALESCE_SECONDS
+            known = self.tracker.hint(hint.execution_arn, steps=hint.step_changed, within=within)
             STATUS_EVENTS_TOTAL.labels(outcome="applied" if known else "untracked").inc()

@@ -1,0 +1,90 @@
+"""RunTracker.hint: a status event makes its run's pipeline due, even while it is being polled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
+from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
+
+ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/train/execution/e1"
+SAFETY_NET = 300.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def executing_run(uid: str = "u1", arn: str = ARN) -> PipelineRun:
+    body: dict[str, Any] = {
+        "apiVersion": "sagemaker.pipelines.dev/v1alpha1",
+        "kind": "PipelineRun",
+        "metadata": {"name": uid, "namespace": "ml", "uid": uid},
+        "spec": {"pipelineRef": {"name": "train"}},
+        "status": {"phase": "Executing", "executionArn": arn, "pipelineName": "train", "region": "us-east-1"},
+    }
+    return PipelineRun.model_validate(body)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def tracker(clock: Clock) -> RunTracker:
+    tracker = RunTracker(clock)
+    tracker.track(executing_run(), None)
+    (group,) = tracker.claim_due()
+    tracker.release(group, clock.now + SAFETY_NET)
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("within", "due_after"), [(0.0, 0.0), (1.0, 1.0), (5.0, 5.0)], ids=["now", "1s", "5s"]
+)
+def test_a_hint_makes_the_group_due_within_its_window(
+    tracker: RunTracker, clock: Clock, within: float, due_after: float
+) -> None:
+    assert tracker.claim_due() == []
+    assert tracker.hint(ARN, steps=False, within=within)
+    assert tracker.seconds_until_due() == pytest.approx(due_after)
+    clock.now += due_after
+    assert len(tracker.claim_due()) == 1
+
+
+def test_a_hint_during_a_poll_survives_the_polls_choice_of_next_look(
+    tracker: RunTracker, clock: Clock
+) -> None:
+    clock.now += SAFETY_NET
+    (group,) = tracker.claim_due()
+    clock.now += 0.5  # the event arrives while the listing is in flight
+    assert tracker.hint(ARN, steps=False, within=1.0)
+    tracker.release(group, clock.now + SAFETY_NET)
+    assert tracker.seconds_until_due() == pytest.approx(1.0)
+
+
+def test_a_hint_already_covered_by_the_poll_is_not_kept(tracker: RunTracker, clock: Clock) -> None:
+    assert tracker.hint(ARN, steps=False, within=0.0)
+    (group,) = tracker.claim_due()
+    tracker.release(group, clock.now + SAFETY_NET)
+    assert tracker.seconds_until_due() == pytest.approx(SAFETY_NET)
+
+
+def test_a_step_hint_makes_the_runs_steps_due(tracker: RunTracker) -> None:
+    tracked = tracker.get("u1")
+    assert tracked is not None
+    tracked.steps_checked = 999.0
+    assert tracker.hint(ARN, steps=True, within=5.0)
+    assert tracked.steps_checked == 0.0
+
+
+def test_a_hint_for_an_execution_nobody_tracks_says_so(tracker: RunTracker) -> None:
+    assert not tracker.hint(ARN.replace("e1", "other"), steps=True, within=0.0)
+    assert tracker.claim_due() == []
