@@ -70,6 +70,18 @@ def test_a_hint_during_a_poll_survives_the_polls_choice_of_next_look(
     assert tracker.seconds_until_due() == pytest.approx(1.0)
 
 
+def test_a_hint_from_before_the_claim_does_not_hide_one_during_the_poll(
+    tracker: RunTracker, clock: Clock
+) -> None:
+    assert tracker.hint(ARN, steps=True, within=5.0)  # a step changed: look within 5 s
+    clock.now += 5.0
+    (group,) = tracker.claim_due()
+    clock.now += 0.2  # the execution finishes while that listing is in flight
+    assert tracker.hint(ARN, steps=False, within=1.0)
+    tracker.release(group, clock.now + SAFETY_NET)
+    assert tracker.seconds_until_due() == pytest.approx(1.0)
+
+
 def test_a_hint_already_covered_by_the_poll_is_not_kept(tracker: RunTracker, clock: Clock) -> None:
     assert tracker.hint(ARN, steps=False, within=0.0)
     (group,) = tracker.claim_due()

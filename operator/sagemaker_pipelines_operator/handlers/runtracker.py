@@ -58,11 +58,9 @@ class RunGroup:
     next_poll: float = 0.0
     busy: bool = False
     """A poller worker holds this group."""
-    claimed_at: float = 0.0
-    """Monotonic time a poller worker last took this group."""
     hinted: float | None = None
-    """When a status event asked for the next look (handlers/status_events); one that arrives
-    while the group is being polled survives the poll's own choice of next look."""
+    """When a status event that arrived since the group was last claimed asks for the next look
+    (handlers/status_events); one that arrives during a poll survives the poll's own choice."""
 
 
 @dataclass(frozen=True)
@@ -159,14 +157,14 @@ class RunTracker:
             due = [g for g in self._groups.values() if not g.busy and g.runs and g.next_poll <= now]
             for group in due:
                 group.busy = True
-                group.claimed_at = now
+                group.hinted = None  # its listing comes after every event so far: they are covered
             return due
 
     def release(self, group: RunGroup, next_poll: float) -> None:
         with self._lock:
             group.busy = False
             wakes = [t.wake_at for t in group.runs.values() if t.wake_at is not None]
-            hinted = [group.hinted] if group.hinted is not None and group.hinted > group.claimed_at else []
+            hinted = [group.hinted] if group.hinted is not None else []
             group.next_poll = min([next_poll, *wakes, *hinted])
             group.hinted = None
             if not group.runs:
