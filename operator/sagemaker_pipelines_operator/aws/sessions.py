@@ -18,9 +18,11 @@ from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshabl
 from sagemaker_pipelines_operator.aws.errors import THROTTLE_CODES
 from sagemaker_pipelines_operator.metrics import SAGEMAKER_THROTTLES_TOTAL
 
-# botocore's adaptive mode adds client-side rate limiting on throttles on top of our budget.
+# `standard`, not `adaptive`: the operator's own budget is the rate limit; adaptive mode's client
+# limiter cuts its rate by 30 % on every throttle and, throttled at a fixed ratio, pins the whole
+# process at its 0.5 calls/s floor (docs/decisions/0045-standard-retries-under-one-budget.md).
 CLIENT_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": 6},
+    retries={"mode": "standard", "max_attempts": 6},
     connect_timeout=5,
     read_timeout=30,
     user_agent_extra="sagemaker-pipelines-operator",
