@@ -38,6 +38,8 @@ class OperatorSettings:
     """Address the metrics, health and webhook servers listen on."""
     peering: str | None = "sagemaker-pipelines-operator"
     """Leader election: name of kopf's peering object (created if missing; its CRD is in crds/)."""
+    peering_lifetime_seconds: int = 60
+    """A replica silent for this long counts as dead and its standby takes over (kopf's lifetime)."""
     max_workers: int = 20
     """Most synchronous handlers running at once."""
     aws_tps: float = 10.0
@@ -124,7 +126,14 @@ def from_arguments(args: argparse.Namespace) -> OperatorSettings:
 def problems(settings: OperatorSettings) -> list[str]:
     """Settings that parse but cannot work together, as messages naming the flags."""
     found: list[str] = []
-    positive = ("resync_seconds", "poll_min_seconds", "poll_max_seconds", "watch_stall_seconds", "aws_tps")
+    positive = (
+        "peering_lifetime_seconds",
+        "resync_seconds",
+        "poll_min_seconds",
+        "poll_max_seconds",
+        "watch_stall_seconds",
+        "aws_tps",
+    )
     for name in positive:
         if getattr(settings, name) <= 0:
             found.append(f"--{name.replace('_', '-')} must be positive")

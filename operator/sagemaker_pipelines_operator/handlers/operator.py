@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import random
 import threading
+import time
 from typing import Any
 
 import kopf
@@ -28,6 +29,10 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 """How long an exiting operator lets in-flight handlers finish their status writes."""
 TRANSPORT_DRAIN_SECONDS = 5.0
 """How long an exiting operator lets closed TLS connections finish their shutdown handshake."""
+PRIORITY_TIEBREAK_BITS = 10
+"""Low bits of a replica's peering priority drawn at random, for replicas started in one millisecond."""
+_PRIORITY_HORIZON_MS = 2**42
+"""Start times up to here (epoch ms, year 2109) give positive priorities below 2**53 (exact in JSON)."""
 
 # Each module defines `register(registry, ctx)`.
 HANDLER_MODULES: tuple[str, ...] = (
@@ -62,6 +67,7 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext) -> None:
     settings.posting.reporting_component = "sagemaker-pipelines-operator"
     if ours.peering:
         settings.peering.name = ours.peering
+        settings.peering.lifetime = ours.peering_lifetime_seconds
         # A named peering must exist; without it every replica would reconcile at once.
         settings.peering.mandatory = True
         settings.peering.clusterwide = not ours.namespaces
@@ -82,6 +88,17 @@ def build_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
     for name in HANDLER_MODULES:
         importlib.import_module(name).register(registry, ctx)
     return registry
+
+
+def replica_priority(started_ms: int, tiebreak: int) -> int:
+    """kopf peering priority of a replica started at `started_ms` (epoch ms): the older, the higher.
+
+    kopf pauses a replica while a live peer has a higher priority, and every replica while two
+    share the highest. A random priority (what we had) let a restarted replica outrank the standby
+    that had just taken over: the leader flapped on every restart and, until the old leader saw
+    the new heartbeat, both reconciled. Ordered by age, a newcomer always stands by, and the
+    leader changes only when it stops (docs/decisions/0046-oldest-replica-leads.md)."""
+    return ((_PRIORITY_HORIZON_MS - started_ms) << PRIORITY_TIEBREAK_BITS) | tiebreak
 
 
 def connection_info(config: Any) -> kopf.ConnectionInfo:
@@ -131,8 +148,9 @@ async def run_operator(
             namespaces=list(ours.namespaces),
             standalone=ours.peering is None,
             peering_name=ours.peering,
-            # Equal priorities make kopf pause every replica; a random one lets exactly one lead.
-            priority=random.randint(1, 2**31 - 1),
+            priority=replica_priority(
+                time.time_ns() // 1_000_000, random.getrandbits(PRIORITY_TIEBREAK_BITS)
+            ),
             stop_flag=stop_flag,
             ready_flag=started,
             memo=kopf.Memo(ctx=ctx),
