@@ -178,3 +178,23 @@ def test_s3_definition_pinned_by_version_and_missing_objects_wait(
     waiting = pipelines.wait_condition("missing", "Reconciling", "True", "DefinitionSourceNotFound")
     ready = next(c for c in waiting["status"]["conditions"] if c["type"] == "Ready")
     assert ready["message"].startswith("s3://defs/absent.json: ")
+
+
+def test_inline_definition_larger_than_the_annotation_limit_is_applied_and_followed(
+    pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any
+) -> None:
+    """Kubernetes allows 256 KiB of annotations per object; kopf's diff base used to copy the whole
+    spec into one, so this Pipeline was never patched (HTTP 422 retried forever, no status)."""
+    big = copy.deepcopy(definition())
+    big["Steps"][0]["Arguments"] = {"Blob": "x" * 400_000}
+    pipelines.create("big", definition={"inline": big})
+    obj = pipelines.wait_condition("big", "Ready", "True", generation=1, timeout=60)
+    assert obj["status"]["definitionHash"] == definition_hash(big)
+    annotations = obj["metadata"].get("annotations") or {}
+    assert sum(len(k) + len(v) for k, v in annotations.items()) < 10_000
+    big["Steps"][0]["Arguments"]["Blob"] = "y" * 400_000
+    pipelines.patch_spec("big", {"definition": {"inline": big}})
+    obj = pipelines.wait_condition("big", "Ready", "True", generation=2, timeout=60)
+    assert obj["status"]["definitionHash"] == definition_hash(big)
+    live = sagemaker_client.describe_pipeline(PipelineName="big")["PipelineDefinition"]
+    assert definition_hash(json.loads(live)) == definition_hash(big)

@@ -16,6 +16,7 @@ from kopf._cogs.structs.credentials import Vault
 
 from sagemaker_pipelines_operator import GROUP, __version__
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.diffbase import DigestingDiffBaseStorage
 from sagemaker_pipelines_operator.handlers.preflight import check_cluster
 from sagemaker_pipelines_operator.metrics import BUILD_INFO
 from sagemaker_pipelines_operator.observability.server import start_servers
@@ -50,7 +51,7 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext) -> None:
     ours = ctx.settings
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+    settings.persistence.diffbase_storage = DigestingDiffBaseStorage(
         prefix=ANNOTATION_PREFIX, key="last-handled-configuration"
     )
     # Server-side watch timeouts make stalled connections reconnect instead of hanging forever.
