@@ -23,7 +23,8 @@ PARAMETERS_OF_TARGET = [
 ]
 """The declared parameters of the Pipeline the fuzzed PipelineRuns name."""
 YAML11_BOOLEANS = ("yes", "no", "on", "off", "Yes", "ON", "Off", "true", "False")
-_MARK = "@@yaml11@@"
+_MARK = "yamlelevenmark"
+"""A plain scalar to PyYAML's emitter (no quotes), replaced by the bare token in the text."""
 _SERIAL = itertools.count()
 
 leaves = (
