@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import random
+import sys
 import threading
 import time
 from typing import Any
@@ -30,6 +31,10 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 """How long an exiting operator lets in-flight handlers finish their status writes."""
 TRANSPORT_DRAIN_SECONDS = 5.0
 """How long an exiting operator lets closed TLS connections finish their shutdown handshake."""
+RECURSION_LIMIT = 40_000
+"""Python's recursion limit while the operator runs. The API server accepts JSON nested up to 10,000
+levels; kopf decodes and copies every watched object recursively, and at Python's default (1,000)
+one deeply nested Pipeline made the watcher fail and stopped the whole operator, at every start."""
 PRIORITY_TIEBREAK_BITS = 10
 """Low bits of a replica's peering priority drawn at random, for replicas started in one millisecond."""
 _PRIORITY_HORIZON_MS = 2**42
@@ -132,6 +137,7 @@ async def run_operator(
     kopf task ends or the watches fall silent (see observability.health.WatchClock).
     """
     ours = ctx.settings
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     clock = ctx.clock
     assert clock is not None  # set by OperatorContext.__post_init__
     # kopf would wait silently for a missing CRD or peering object: fail at once instead.
