@@ -107,7 +107,7 @@ def definitions(draw: st.DrawFn) -> dict[str, Any]:
     elif how == "long-string":
         doc["Steps"][0]["Arguments"]["Blob"] = "x" * draw(st.integers(min_value=10_000, max_value=400_000))
     elif how == "deep":
-        doc["Steps"][0]["Arguments"]["Deep"] = nested(draw(st.integers(min_value=10, max_value=150)))
+        doc["Steps"][0]["Arguments"]["Deep"] = nested(draw(st.integers(min_value=10, max_value=400)))
     elif how == "unicode":
         first, second = draw(unicode_names), draw(unicode_names)
         doc["Steps"][0]["Name"], doc["Steps"][1]["DependsOn"] = (
