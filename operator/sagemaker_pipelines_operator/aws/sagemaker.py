@@ -24,12 +24,17 @@ class SageMakerApi:
         self.role_arn = role_arn
         self._client = factory.client("sagemaker", self.region, role_arn)
         self._bucket = budget.bucket(self.region)
+        # Every attempt takes a token, botocore's retries included: the budget bounds what the
+        # operator sends, however many calls are being retried (decision 0045).
+        self._client.meta.events.register("before-send.sagemaker", self._take_token)
+
+    def _take_token(self, **_: Any) -> None:
+        self._bucket.acquire()
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Call `operation` (API name, e.g. "DescribePipeline"); raises a taxonomy error on failure."""
         method = getattr(self._client, _snake(operation))
         started = time.monotonic()
-        self._bucket.acquire()
         error: BaseException | None = None
         try:
             response: dict[str, Any] = method(**params)
