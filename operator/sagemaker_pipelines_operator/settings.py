@@ -43,6 +43,8 @@ class OperatorSettings:
     """Address the metrics, health and webhook servers listen on."""
     peering: str | None = "sagemaker-pipelines-operator"
     """Leader election: name of kopf's peering object (created if missing; its CRD is in crds/)."""
+    peering_lifetime_seconds: int = 60
+    """A replica silent for this long counts as dead and its standby takes over (kopf's lifetime)."""
     max_workers: int = 20
     """Most synchronous handlers running at once."""
     aws_tps: float = 10.0
@@ -135,6 +137,7 @@ def problems(settings: OperatorSettings) -> list[str]:
     """Settings that parse but cannot work together, as messages naming the flags."""
     found: list[str] = []
     positive = (
+        "peering_lifetime_seconds",
         "resync_seconds",
         "poll_min_seconds",
         "poll_max_seconds",

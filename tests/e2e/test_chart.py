@@ -94,6 +94,7 @@ def test_every_operator_setting_is_rendered_and_parsed_back(
         "Delete",
     )
     assert settings.allow_unmanaged_pipelines and settings.require_namespace_role
+    assert settings.peering_lifetime_seconds == 30
     assert (settings.log_format, settings.log_level) == ("text", "DEBUG")
     assert env["AWS_ENDPOINT_URL_SAGEMAKER"] == "https://api.sagemaker.eu-west-1.amazonaws.com"
 

@@ -6,16 +6,22 @@ from __future__ import annotations
 import copy
 import json
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from kubernetes import client
 
 from sagemaker_pipelines_operator.definition import definition_hash
+from sagemaker_pipelines_operator.definition.parse import MAX_NESTING_DEPTH
+from tests.fixtures.canary import prove_operator_alive
+from tests.fixtures.chart import kubectl
 from tests.integration.pipeline_helpers import (
     Pipelines,
     calls,
     definition,
+    pipeline_manifest,
     wait_for,
     writes,
 )
@@ -178,3 +184,45 @@ def test_s3_definition_pinned_by_version_and_missing_objects_wait(
     waiting = pipelines.wait_condition("missing", "Reconciling", "True", "DefinitionSourceNotFound")
     ready = next(c for c in waiting["status"]["conditions"] if c["type"] == "Ready")
     assert ready["message"].startswith("s3://defs/absent.json: ")
+
+
+def test_inline_definition_larger_than_the_annotation_limit_is_applied_and_followed(
+    pipelines: Pipelines, operator: Any, emulator: Any, sagemaker_client: Any
+) -> None:
+    """Kubernetes allows 256 KiB of annotations per object; kopf's diff base used to copy the whole
+    spec into one, so this Pipeline was never patched (HTTP 422 retried forever, no status)."""
+    big = copy.deepcopy(definition())
+    big["Steps"][0]["Arguments"] = {"Blob": "x" * 400_000}
+    pipelines.create("big", definition={"inline": big})
+    obj = pipelines.wait_condition("big", "Ready", "True", generation=1, timeout=60)
+    assert obj["status"]["definitionHash"] == definition_hash(big)
+    annotations = obj["metadata"].get("annotations") or {}
+    assert sum(len(k) + len(v) for k, v in annotations.items()) < 10_000
+    big["Steps"][0]["Arguments"]["Blob"] = "y" * 400_000
+    pipelines.patch_spec("big", {"definition": {"inline": big}})
+    obj = pipelines.wait_condition("big", "Ready", "True", generation=2, timeout=60)
+    assert obj["status"]["definitionHash"] == definition_hash(big)
+    live = sagemaker_client.describe_pipeline(PipelineName="big")["PipelineDefinition"]
+    assert definition_hash(json.loads(live)) == definition_hash(big)
+
+
+@pytest.mark.parametrize("depth", [900, 9_990], ids=["past-python-recursion", "api-server-maximum"])
+def test_definition_nested_too_deep_stalls_and_the_operator_serves_on(
+    *, pipelines: Pipelines, operator: Any, emulator: Any, kubeconfig_path: Path, tmp_path: Path, depth: int
+) -> None:
+    """Sent by kubectl: the Python client cannot even serialise it. At 9,990 levels (the API server
+    takes up to 10,000) kopf's watcher used to fail decoding it and the whole operator stopped; at
+    900 the handler failed with RecursionError on every retry, without a status."""
+    deep = copy.deepcopy(definition())
+    deep["Steps"][0]["Arguments"] = {"Deep": "@@deep@@"}
+    text = json.dumps(pipeline_manifest("deep", definition={"inline": deep}))
+    manifest = tmp_path / "deep.json"
+    manifest.write_text(text.replace('"@@deep@@"', "[" * depth + '"bottom"' + "]" * depth))
+    kubectl(kubeconfig_path, "-n", pipelines.namespace, "create", "-f", str(manifest))
+    obj = pipelines.wait_condition("deep", "Stalled", "True", "InvalidDefinition", generation=1)
+    stalled = next(c for c in obj["status"]["conditions"] if c["type"] == "Stalled")
+    assert stalled["message"].endswith(
+        f"nested more than {MAX_NESTING_DEPTH} levels deep (objects and lists); flatten it"
+    )
+    assert calls(emulator) == {}
+    prove_operator_alive(pipelines.api, pipelines.namespace)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sagemaker_pipelines_operator.definition import DefinitionError, parse_definition
+from sagemaker_pipelines_operator.definition.parse import nesting_depth
 
 GOOD = [
     ("json-text", '{"Version": "2020-12-01", "Steps": []}', {"Version": "2020-12-01", "Steps": []}),
@@ -34,6 +35,13 @@ def test_parses_to_plain_dicts(source: Any, expected: dict[str, Any]) -> None:
     assert type(parsed) is dict
 
 
+def nested(depth: int) -> Any:
+    value: Any = "bottom"
+    for _ in range(depth - 1):
+        value = [value]
+    return {"Deep": value} if depth else value
+
+
 BAD = [
     ("empty", "   \n", "the definition is empty"),
     (
@@ -53,6 +61,9 @@ BAD = [
     ("nan-constant", '{"x": NaN}', "NaN is not a JSON number"),
     ("not-utf8", b"\xff\xfe{", "not UTF-8 text"),
     ("yaml-binary-value", "Blob: !!binary aGVsbG8=\n", "Blob: bytes value"),
+    ("json-past-recursion", '{"x": ' + "[" * 5000 + "]" * 5000 + "}", "nested more than 200 levels deep"),
+    ("yaml-past-recursion", "x: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 200 levels deep"),
+    ("mapping-too-deep", {"x": nested(201)}, "nested more than 200 levels deep"),
 ]
 
 
@@ -62,6 +73,19 @@ def test_refuses_with_a_precise_message(source: str | bytes, message: str) -> No
         parse_definition(source)
     assert message in str(caught.value)
     assert caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("value", "depth"),
+    [("x", 0), ({}, 1), ([[], {"a": [1]}], 3), (nested(200), 200), (nested(5000), 201)],
+    ids=["scalar", "empty-object", "mixed", "at-the-limit", "counting-stops-past-the-limit"],
+)
+def test_nesting_depth(value: Any, depth: int) -> None:
+    assert nesting_depth(value) == depth
+
+
+def test_a_mapping_at_the_limit_is_accepted() -> None:
+    assert parse_definition({"x": nested(199)})["x"] == nested(199)
 
 
 def test_json_only_mode_refuses_yaml() -> None:

@@ -269,6 +269,30 @@ MISTAKES: list[tuple[str, Mutation, str]] = [
         "'CheckAccuracy' and never runs together with this ElseSteps step",
     ),
     (
+        "yaml11-boolean-version",
+        lambda d: d.update(Version=True),
+        "Version: unsupported Version true (supported: 2020-12-01); YAML 1.1 reads unquoted yes, no, on, "
+        "off, true and false as booleans: quote it",
+    ),
+    (
+        "yaml11-boolean-step-type",
+        lambda d: step(d, "AccuracyTooLow").update(Type=False),
+        "step 'AccuracyTooLow': Type: unknown step type false; YAML 1.1 reads unquoted yes, no, on, off, "
+        "true and false as booleans: quote it",
+    ),
+    (
+        "yaml11-boolean-step-name",
+        lambda d: step(d, "AccuracyTooLow").update(Name=True),
+        "Steps[3].Arguments.ElseSteps[0].Name: a step needs a Name (a string); YAML 1.1 reads unquoted "
+        "yes, no, on, off, true and false as booleans: quote it",
+    ),
+    (
+        "yaml11-boolean-string-default",
+        lambda d: d["Parameters"][0].update(DefaultValue=True),
+        "Parameters[0].DefaultValue: DefaultValue true does not fit Type String: it must be a string; "
+        "YAML 1.1 reads unquoted yes, no, on, off, true and false as booleans: quote it",
+    ),
+    (
         "integer-default-as-string",
         lambda d: d["Parameters"][2].update(DefaultValue="10"),
         'Parameters[2].DefaultValue: DefaultValue "10" does not fit Type Integer: it must be a whole number',

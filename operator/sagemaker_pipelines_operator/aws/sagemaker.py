@@ -23,14 +23,19 @@ class SageMakerApi:
         self.role_arn = role_arn
         self._client = factory.client("sagemaker", self.region, role_arn)
         self._bucket = budget.bucket(self.region)
+        # Every attempt takes a token, botocore's retries included: the budget bounds what the
+        # operator sends, however many calls are being retried (decision 0045).
+        self._client.meta.events.register("before-send.sagemaker", self._take_token)
+
+    def _take_token(self, **_: Any) -> None:
+        self._bucket.acquire()
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Call `operation` (API name, e.g. "DescribePipeline"); raises a taxonomy error on failure.
         Its duration includes the wait for the rate budget."""
         method = getattr(self._client, _snake(operation))
 
-        def budgeted() -> dict[str, Any]:
-            self._bucket.acquire()
+        def budgeted() -> dict[str, Any]:  # each attempt takes its token in _take_token
             response: dict[str, Any] = method(**params)
             return response
 

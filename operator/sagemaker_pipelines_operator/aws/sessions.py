@@ -18,9 +18,13 @@ from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshabl
 from sagemaker_pipelines_operator.aws.errors import THROTTLE_CODES
 from sagemaker_pipelines_operator.metrics import SAGEMAKER_THROTTLES_TOTAL
 
-# botocore's adaptive mode adds client-side rate limiting on throttles on top of our budget.
+# `legacy` (botocore's default): jittered exponential backoff per call, no client-side limiter and no
+# retry quota. `adaptive` pinned the process at 0.5 calls/s under a fixed throttle ratio, and
+# `standard`'s quota (500 tokens, 5 per throttle retry) drained after a few hundred calls of such a
+# storm, after which throttled calls failed unretried. The operator's budget, taken by every
+# attempt (aws/sagemaker.py), is the rate limit (docs/decisions/0045-legacy-retries-under-one-budget.md).
 CLIENT_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": 6},
+    retries={"mode": "legacy", "total_max_attempts": 6},  # legacy reads max_attempts as retries
     connect_timeout=5,
     read_timeout=30,
     user_agent_extra="sagemaker-pipelines-operator",

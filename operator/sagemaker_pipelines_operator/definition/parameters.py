@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
+from sagemaker_pipelines_operator.definition.problems import DefinitionProblem, boolean_hint
 
 PARAMETER_TYPES = ("String", "Integer", "Float", "Boolean")
 PARAMETER_NAME = re.compile(r"[A-Za-z0-9\-_]{1,64}")
@@ -74,7 +74,8 @@ def _default_problem(declared_type: str, default: object) -> str | None:
     if ok:
         return None
     shown = json.dumps(default)
-    return f"DefaultValue {shown} does not fit Type {declared_type}: it must be {wanted}"
+    hint = boolean_hint(default) if declared_type == "String" else ""
+    return f"DefaultValue {shown} does not fit Type {declared_type}: it must be {wanted}{hint}"
 
 
 def _entry_problems(entry: Mapping[str, Any], path: str) -> list[DefinitionProblem]:

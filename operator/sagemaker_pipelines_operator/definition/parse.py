@@ -13,6 +13,10 @@ from sagemaker_pipelines_operator.definition.errors import DefinitionError
 from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+MAX_NESTING_DEPTH = 200
+"""Deepest nesting of objects and lists accepted in a definition. SageMaker documents no limit and
+SDK-built definitions stay below 20 levels; deeper input exhausted Python's recursion in the
+copies, hashes and checks that follow, so it is refused first, without recursion."""
 
 
 class _DuplicateKeyError(ValueError):
@@ -67,6 +71,28 @@ def _loads_json(text: str) -> object:
     return json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_reject_constant)
 
 
+_TOO_DEEP = f"nested more than {MAX_NESTING_DEPTH} levels deep (objects and lists); flatten it"
+
+
+def nesting_depth(value: object, stop_after: int = MAX_NESTING_DEPTH) -> int:
+    """Levels of objects and lists in `value` (a scalar is 0), counted without recursion; counting
+    stops once `stop_after` is exceeded, so the result is then `stop_after + 1`."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, Sequence) and not isinstance(item, (str, bytes, bytearray)):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > stop_after:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _type_name(value: object) -> str:
     names = {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
     return names.get(type(value), type(value).__name__)
@@ -95,6 +121,13 @@ def _to_json_tree(value: object, path: str, problems: list[DefinitionProblem]) -
 
 
 def _parse_text(text: str, allow_yaml: bool) -> object:
+    try:
+        return _parse_text_of_any_depth(text, allow_yaml)
+    except RecursionError:  # json and PyYAML both recurse per level
+        raise DefinitionError([DefinitionProblem("", _TOO_DEEP)]) from None
+
+
+def _parse_text_of_any_depth(text: str, allow_yaml: bool) -> object:
     try:
         return _loads_json(text)
     except (_DuplicateKeyError, _ConstantError) as exc:
@@ -132,6 +165,8 @@ def parse_definition(source: str | bytes | Mapping[str, Any], *, allow_yaml: boo
         raise DefinitionError(
             [DefinitionProblem("", f"a definition must be a JSON object, got {_type_name(loaded)}")]
         )
+    if nesting_depth(loaded) > MAX_NESTING_DEPTH:
+        raise DefinitionError([DefinitionProblem("", _TOO_DEEP)])
     problems: list[DefinitionProblem] = []
     tree = _to_json_tree(loaded, "", problems)
     if problems:

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 
 # A step's own path: `Steps[2]`, or a branch step inside a Condition, `Steps[2].Arguments.IfSteps[0]`.
 _STEP_PREFIX = re.compile(r"^Steps\[\d+\](?:\.Arguments\.(?:IfSteps|ElseSteps)\[\d+\])*")
+YAML_BOOLEAN_HINT = "; YAML 1.1 reads unquoted yes, no, on, off, true and false as booleans: quote it"
+
+
+def boolean_hint(value: object) -> str:
+    """The YAML 1.1 hint when `value` is a boolean where text was meant (`Type: on`), else ''."""
+    return YAML_BOOLEAN_HINT if isinstance(value, bool) else ""
 
 
 @dataclass(frozen=True)

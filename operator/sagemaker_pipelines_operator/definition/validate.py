@@ -7,6 +7,7 @@ in CI is the message the emulator answers with.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,7 +23,7 @@ from sagemaker_pipelines_operator.definition.graph import find_cycle, step_depen
 from sagemaker_pipelines_operator.definition.job_steps import ARGUMENT_OBJECT_TYPES, JobStepChecker
 from sagemaker_pipelines_operator.definition.parameters import declared_parameters, parameter_problems
 from sagemaker_pipelines_operator.definition.pipeline_config import config_problems
-from sagemaker_pipelines_operator.definition.problems import DefinitionProblem
+from sagemaker_pipelines_operator.definition.problems import DefinitionProblem, boolean_hint
 from sagemaker_pipelines_operator.definition.references import (
     EXECUTION_VARIABLES,
     EXPERIMENT_CONFIG_PROPERTIES,
@@ -82,6 +83,11 @@ class _Validator:
         supported = ", ".join(SUPPORTED_VERSIONS)
         if version is None:
             self.add("Version", f"a definition needs Version (supported: {supported})")
+        elif isinstance(version, bool):
+            self.add(
+                "Version",
+                f"unsupported Version {json.dumps(version)} (supported: {supported}){boolean_hint(version)}",
+            )
         elif version not in SUPPORTED_VERSIONS:
             self.add("Version", f"unsupported Version {version!r} (supported: {supported})")
 
@@ -100,10 +106,24 @@ class _Validator:
                 self.add(f"Steps[{index}]", "a step must be an object with Name, Type and Arguments")
         return True
 
+    def type_of(self, ref: StepRef, step_type: object) -> None:
+        name = ref.name
+        if step_type is None:
+            self.add(f"{ref.path}.Type", f"a step needs a Type (one of {', '.join(STEP_TYPES)})", name)
+        elif isinstance(step_type, bool):
+            shown = json.dumps(step_type)
+            self.add(f"{ref.path}.Type", f"unknown step type {shown}{boolean_hint(step_type)}", name)
+        elif step_type not in STEP_TYPES:
+            hint = _TYPE_HINTS.get(str(step_type))
+            suggestion = f"; use '{hint}'" if hint else _suggest(str(step_type), list(STEP_TYPES))
+            self.add(f"{ref.path}.Type", f"unknown step type {step_type!r}{suggestion}", name)
+
     def step(self, ref: StepRef, seen: dict[str, str]) -> None:
         name = ref.name
         if name is None:
-            self.add(f"{ref.path}.Name", "a step needs a Name (a string)")
+            self.add(
+                f"{ref.path}.Name", f"a step needs a Name (a string){boolean_hint(ref.body.get('Name'))}"
+            )
         elif not STEP_NAME.fullmatch(name):
             self.add(
                 f"{ref.path}.Name", f"invalid step name {name!r}: use 1-64 letters, digits, - or _", name
@@ -113,12 +133,7 @@ class _Validator:
         else:
             seen[name] = ref.path
         step_type = ref.body.get("Type")
-        if step_type is None:
-            self.add(f"{ref.path}.Type", f"a step needs a Type (one of {', '.join(STEP_TYPES)})", name)
-        elif step_type not in STEP_TYPES:
-            hint = _TYPE_HINTS.get(str(step_type))
-            suggestion = f"; use '{hint}'" if hint else _suggest(str(step_type), list(STEP_TYPES))
-            self.add(f"{ref.path}.Type", f"unknown step type {step_type!r}{suggestion}", name)
+        self.type_of(ref, step_type)
         self.depends_on(ref)
         references, problems = scan_expressions(_scanned_content(ref), ref.path, name)
         self.problems.extend(problems)

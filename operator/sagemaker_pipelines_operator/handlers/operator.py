@@ -7,13 +7,16 @@ import importlib
 import logging
 import random
 import signal
+import sys
 import threading
+import time
 from typing import Any
 
 import kopf
 
 from sagemaker_pipelines_operator import GROUP, __version__
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.diffbase import DigestingDiffBaseStorage
 from sagemaker_pipelines_operator.handlers.executor import HandlerExecutor
 from sagemaker_pipelines_operator.handlers.preflight import check_cluster
 from sagemaker_pipelines_operator.metrics import BUILD_INFO
@@ -30,6 +33,14 @@ TIMER_EXIT_SECONDS = 1.0
 """How long a stopping timer may take to write the result of the pass it has just finished."""
 STOP_POLL_SECONDS = 1.0
 """The slice a threading.Event stop flag is waited for in (it has no awaitable form)."""
+RECURSION_LIMIT = 40_000
+"""Python's recursion limit while the operator runs. The API server accepts JSON nested up to 10,000
+levels; kopf decodes and copies every watched object recursively, and at Python's default (1,000)
+one deeply nested Pipeline made the watcher fail and stopped the whole operator, at every start."""
+PRIORITY_TIEBREAK_BITS = 10
+"""Low bits of a replica's peering priority drawn at random, for replicas started in one millisecond."""
+_PRIORITY_HORIZON_MS = 2**42
+"""Start times up to here (epoch ms, year 2109) give positive priorities below 2**53 (exact in JSON)."""
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +60,7 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext, executor: H
     ours = ctx.settings
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+    settings.persistence.diffbase_storage = DigestingDiffBaseStorage(
         prefix=ANNOTATION_PREFIX, key="last-handled-configuration"
     )
     # Server-side watch timeouts make stalled connections reconnect instead of hanging forever.
@@ -69,6 +80,7 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext, executor: H
     settings.posting.reporting_component = "sagemaker-pipelines-operator"
     if ours.peering:
         settings.peering.name = ours.peering
+        settings.peering.lifetime = ours.peering_lifetime_seconds
         # A named peering must exist; without it every replica would reconcile at once.
         settings.peering.mandatory = True
         settings.peering.clusterwide = not ours.namespaces
@@ -89,6 +101,17 @@ def build_registry(ctx: OperatorContext, executor: HandlerExecutor) -> kopf.Oper
     for name in HANDLER_MODULES:
         importlib.import_module(name).register(registry, ctx)
     return registry
+
+
+def replica_priority(started_ms: int, tiebreak: int) -> int:
+    """kopf peering priority of a replica started at `started_ms` (epoch ms): the older, the higher.
+
+    kopf pauses a replica while a live peer has a higher priority, and every replica while two
+    share the highest. A random priority (what we had) let a restarted replica outrank the standby
+    that had just taken over: the leader flapped on every restart and, until the old leader saw
+    the new heartbeat, both reconciled. Ordered by age, a newcomer always stands by, and the
+    leader changes only when it stops (docs/decisions/0046-oldest-replica-leads.md)."""
+    return ((_PRIORITY_HORIZON_MS - started_ms) << PRIORITY_TIEBREAK_BITS) | tiebreak
 
 
 def connection_info(config: Any) -> kopf.ConnectionInfo:
@@ -123,6 +146,7 @@ async def run_operator(
     lets running handlers finish (HandlerExecutor.quiesce), then stops kopf.
     """
     ours = ctx.settings
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     clock = ctx.clock
     assert clock is not None  # set by OperatorContext.__post_init__
     # kopf would wait silently for a missing CRD or peering object: fail at once instead.
@@ -138,8 +162,9 @@ async def run_operator(
             namespaces=list(ours.namespaces),
             standalone=ours.peering is None,
             peering_name=ours.peering,
-            # Equal priorities make kopf pause every replica; a random one lets exactly one lead.
-            priority=random.randint(1, 2**31 - 1),
+            priority=replica_priority(
+                time.time_ns() // 1_000_000, random.getrandbits(PRIORITY_TIEBREAK_BITS)
+            ),
             stop_flag=kopf_stop,
             ready_flag=started,
             memo=kopf.Memo(ctx=ctx),
