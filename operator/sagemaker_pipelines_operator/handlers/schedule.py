@@ -26,7 +26,7 @@ from sagemaker_pipelines_operator.handlers.events import post_events
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.handlers.outcome import parse_error, reconcile_pass
 from sagemaker_pipelines_operator.handlers.pipelinerun import runtime
-from sagemaker_pipelines_operator.handlers.runapply import status_patch
+from sagemaker_pipelines_operator.handlers.runwriter import status_patch
 from sagemaker_pipelines_operator.reconcile.schedule import (
     SCHEDULE_UID_LABEL,
     SCHEDULED_TIME_ANNOTATION,
@@ -77,7 +77,7 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
         if uid:
             wakers.wake(uid)
 
-    runtime(ctx).applier.on_finished.append(run_finished)
+    runtime(ctx).writer.on_finished.append(run_finished)
 
     @kopf.daemon(GROUP, PLURAL, registry=registry, cancellation_timeout=5.0)
     async def schedule_loop(body: kopf.Body, stopped: kopf.DaemonStopped, **__: Any) -> None:
