@@ -111,14 +111,14 @@ class RunPoller:
     def _poll_group_safely(self, group: RunGroup) -> None:
         next_poll = self.tracker.clock() + self.settings.poll_max_seconds
         try:
-            next_poll = self._poll_group(group)
+            next_poll = self.poll_group(group)
         except Exception:
             log.exception("polling pipeline %s failed", group.key[2])
         finally:
             self.tracker.release(group, next_poll)
             self.tracker.wake.set()
 
-    def _poll_group(self, group: RunGroup) -> float:
+    def poll_group(self, group: RunGroup) -> float:
         """One listing for the whole pipeline, then each run; returns when to look next."""
         region, role, pipeline = group.key
         settings = self.settings
