@@ -360,3 +360,19 @@ def test_unready_pipeline_defers_the_start() -> None:
     assert world.ready() == ("False", c.WAITING_FOR_PIPELINE)
     assert result.requeue_after == pytest.approx(10.0)
     assert world.sagemaker.count("start") == 0
+
+
+def test_run_resumed_in_starting_whose_inputs_cannot_be_read_stays_starting() -> None:
+    world = RunWorld()
+    world.add_pipeline()
+    world.add_run(
+        REF | {"selectiveExecution": {"steps": ["Train"], "fromRun": "earlier"}},
+        status={"phase": "Starting", "pipelineName": "train-sm", "region": "us-east-1", "attempts": 1},
+    )
+    run = world.run
+    world.kube.fail_next["get"] = Stalled(c.KUBERNETES_REJECTED, "pipelineruns ml/earlier: 403 Forbidden")
+    result = world.reconciler.reconcile(run, world.now)
+    assert world.run.status.phase == "Starting", "an execution may exist: the run cannot be failed"
+    assert world.ready() == ("False", c.KUBERNETES_REJECTED)
+    assert result.requeue_after is not None
+    assert world.sagemaker.count("start") == 0
