@@ -25,14 +25,15 @@ def post_events(
     best-effort in Kubernetes too)."""
     for event in events:
         try:
-            ctx.core.create_namespaced_event(metadata["namespace"], _body(kind, metadata, event))
+            ctx.core.create_namespaced_event(metadata["namespace"], event_body(kind, metadata, event))
         except Exception as exc:  # the status write already happened; an Event is a courtesy
             log.warning(
                 "could not post Event %s for %s/%s: %s", event.reason, kind, metadata.get("name"), exc
             )
 
 
-def _body(kind: str, metadata: Mapping[str, Any], event: Event) -> dict[str, Any]:
+def event_body(kind: str, metadata: Mapping[str, Any], event: Event) -> dict[str, Any]:
+    """The core/v1 Event about the object `metadata` names (namespace, name, uid)."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "metadata": {"generateName": f"{metadata['name']}.", "namespace": metadata["namespace"]},

@@ -8,14 +8,14 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
-from sagemaker_pipelines_operator import GROUP, VERSION
+from sagemaker_pipelines_operator import GROUP
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import find_condition, rfc3339
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.aws.pipeline_listing import PipelineListing
-from sagemaker_pipelines_operator.errors import NotFound, ReconcileError
+from sagemaker_pipelines_operator.errors import ReconcileError
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.handlers.kube import ApiServerObjects
 from sagemaker_pipelines_operator.handlers.outcome import now, run_pass
 from sagemaker_pipelines_operator.handlers.pipeline_delete import delete_pipeline_resource
 from sagemaker_pipelines_operator.handlers.pipeline_source import (
@@ -91,13 +91,8 @@ def resync_pipeline(
 ) -> None:
     """The periodic drift check of one Pipeline, on a fresh read of the object: the timer's body
     may predate a pass that a change handler has just finished."""
-    try:
-        body = ctx.custom_objects.get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name)
-    except Exception as exc:
-        if isinstance(classify_kube_error(exc, f"pipeline {name}"), NotFound):
-            return
-        raise
-    if body["metadata"].get("deletionTimestamp"):
+    body = ApiServerObjects(ctx).get(PLURAL, namespace, name)
+    if body is None or body["metadata"].get("deletionTimestamp"):
         return
     try:
         action = _resync_action(ctx, body, listing)

@@ -8,13 +8,13 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipeline import ConfigMapKeyReference, Pipeline, S3Location
 from sagemaker_pipelines_operator.aws.s3_objects import get_object_bytes
 from sagemaker_pipelines_operator.definition import definition_hash
 from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.handlers.kube import ApiServerObjects, ObjectRef
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.reconcile.backoff import backoff_delay
 from sagemaker_pipelines_operator.reconcile.pipeline_inputs import checked_definition, definition_source_label
@@ -135,16 +135,10 @@ def notify_pipelines(
     readers: Iterable[tuple[str, str, str | None]],
 ) -> None:
     """Annotate each reader whose key's revision moved, so its update handler re-reads the source."""
+    kube = ApiServerObjects(ctx)
     for pipeline, key, seen in readers:
         revision = configmap_revision(configmap, key)
         if revision == seen:
             continue
         patch = {"metadata": {"annotations": {SOURCE_ANNOTATION: revision}}}
-        try:
-            ctx.custom_objects.patch_namespaced_custom_object(
-                GROUP, VERSION, namespace, "pipelines", pipeline, patch
-            )
-        except Exception as exc:
-            error = classify_kube_error(exc, f"pipeline {pipeline}")
-            if not isinstance(error, NotFound):
-                raise error from exc
+        kube.patch("pipelines", ObjectRef(namespace, pipeline), patch)  # a reader gone needs no news

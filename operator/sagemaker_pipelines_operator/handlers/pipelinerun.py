@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,23 +15,20 @@ from pydantic import ValidationError
 
 from sagemaker_pipelines_operator import GROUP
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
+from sagemaker_pipelines_operator.aws.run_executions import SageMakerExecutions
 from sagemaker_pipelines_operator.errors import ReconcileError, Transient
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.outcome import (
-    parse_error,
-    raise_for_kopf,
-    reconcile_pass,
-    write_verdict,
-)
-from sagemaker_pipelines_operator.handlers.runapply import RunApplier
+from sagemaker_pipelines_operator.handlers.kube import ApiServerObjects, ObjectRef
+from sagemaker_pipelines_operator.handlers.outcome import parse_error, reconcile_pass, write_verdict
+from sagemaker_pipelines_operator.handlers.runinputs import RunInputs
 from sagemaker_pipelines_operator.handlers.runmetrics import RunMetrics
 from sagemaker_pipelines_operator.handlers.runpoller import POOL_SIZE, RunPoller
-from sagemaker_pipelines_operator.handlers.runstarter import RunStarter
+from sagemaker_pipelines_operator.handlers.runreconciler import PollBounds, RunReconciler
 from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
+from sagemaker_pipelines_operator.handlers.runwriter import RunWriter
 from sagemaker_pipelines_operator.handlers.status_events import StatusEventConsumer
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
-from sagemaker_pipelines_operator.reconcile.runstatus import phase_verdict, with_conditions
-from sagemaker_pipelines_operator.reconcile.verdict import Verdict, ready, verdict_for_error
+from sagemaker_pipelines_operator.reconcile.verdict import Verdict, ready, requeue_of, verdict_for_error
 
 KIND = "PipelineRun"
 PLURAL = "pipelineruns"
@@ -47,25 +44,42 @@ class RunRuntime:
 
     tracker: RunTracker
     metrics: RunMetrics
-    applier: RunApplier
-    starter: RunStarter
+    reconciler: RunReconciler
     poller: RunPoller
+
+    @property
+    def writer(self) -> RunWriter:
+        return self.reconciler.writer
 
 
 def runtime(ctx: OperatorContext) -> RunRuntime:
     with _state_lock:
         existing: RunRuntime | None = ctx.state.get(_STATE_KEY)
         if existing is None:
-            tracker, metrics = RunTracker(), RunMetrics()
-            applier = RunApplier(ctx, metrics)
-            # Runs that end in a handler (invalid parameters, cancelled before starting) need
-            # their TTL armed as much as those the poller sees finish.
-            applier.on_finished.append(tracker.expire_after_ttl)
-            existing = RunRuntime(
-                tracker, metrics, applier, RunStarter(ctx, tracker, applier), RunPoller(ctx, tracker, applier)
-            )
+            existing = _new_runtime(ctx)
             ctx.state[_STATE_KEY] = existing
         return existing
+
+
+def _new_runtime(ctx: OperatorContext) -> RunRuntime:
+    settings = ctx.settings
+    kube = ApiServerObjects(ctx)
+    tracker, metrics = RunTracker(), RunMetrics()
+    writer = RunWriter(kube, metrics)
+    # Runs that end in a handler (invalid parameters, cancelled before starting) need
+    # their TTL armed as much as those the poller sees finish.
+    writer.on_finished.append(tracker.expire_after_ttl)
+    inputs = RunInputs(
+        kube, allow_unmanaged=settings.allow_unmanaged_pipelines, default_region=ctx.aws.factory.region(None)
+    )
+    reconciler = RunReconciler(
+        inputs,
+        writer,
+        lambda region, role: SageMakerExecutions(ctx.aws.sagemaker(region, role)),
+        lambda namespace: namespace_role_arn(ctx, namespace),
+        PollBounds(settings.poll_min_seconds, settings.poll_max_seconds),
+    )
+    return RunRuntime(tracker, metrics, reconciler, RunPoller(settings, tracker, reconciler))
 
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
@@ -105,72 +119,61 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
             except ValidationError as exc:
                 verdict = verdict_for_error(parse_error(exc))
                 write_verdict(ctx, KIND, body, patch, verdict)
+                requeue = requeue_of(verdict)
+                after = requeue.after if requeue is not None else None
             else:
-                try:
-                    verdict = reconcile_run(ctx, rt, run, datetime.now(UTC))
-                except ReconcileError as exc:
-                    verdict = rt.starter.cannot_proceed(run, exc, datetime.now(UTC))
+                verdict, after = reconcile_run(rt, run, datetime.now(UTC))
             record(verdict.result)
-        # Waiting runs re-check at the poll cadence, so tests with fast polling stay fast.
-        if verdict.requeue_after is not None and not verdict.retry:
-            verdict = replace(verdict, requeue_after=_wait(ctx, verdict.requeue_after))
-        raise_for_kopf(verdict)
+        if after is not None:
+            raise kopf.TemporaryError(verdict.message, delay=after)
 
     @kopf.on.delete(GROUP, PLURAL, registry=registry)
     def delete(body: kopf.Body, **_: Any) -> None:
-        delete_run(ctx, rt, body)
+        delete_run(rt, body)
 
 
-def delete_run(ctx: OperatorContext, rt: RunRuntime, body: kopf.Body) -> None:
+def delete_run(rt: RunRuntime, body: kopf.Body) -> None:
     """The run is going: forget it, and stop its execution unless told not to."""
     try:
         run = PipelineRun.model_validate(dict(body))
     except ValidationError:
         return
-    uid = str(run.metadata["uid"])
+    ref = ObjectRef.of(run.metadata)
+    uid = str(ref.uid)
     tracked = rt.tracker.untrack(uid)
     rt.tracker.forget_expiry(uid)
-    current = tracked.run if tracked is not None else run
     try:
-        role = namespace_role_arn(ctx, run.metadata["namespace"])
-        rt.starter.stop_on_delete(current, role)
+        rt.reconciler.stop_on_delete(tracked.run if tracked is not None else run)
     except Transient as exc:  # SageMaker unreachable: keep the finalizer and try again
         raise kopf.TemporaryError(exc.message, delay=10) from exc
     except ReconcileError as exc:  # refused (role, access): the object goes, say why in the log
-        log.warning(
-            "not stopping the execution of %s/%s: %s",
-            run.metadata["namespace"],
-            run.metadata["name"],
-            exc,
-        )
+        log.warning("not stopping the execution of %s: %s", ref, exc)
     rt.metrics.forget(uid)
 
 
-def reconcile_run(ctx: OperatorContext, rt: RunRuntime, run: PipelineRun, now: datetime) -> Verdict:
-    """One pass over a run: finished ones only arm their TTL; active ones are (re)tracked and see
-    their new spec; pending ones start."""
+def reconcile_run(rt: RunRuntime, run: PipelineRun, now: datetime) -> tuple[Verdict, float | None]:
+    """One kopf pass: a run the poller already follows gets its new spec (cancel) and a look at
+    once; any other goes through the reconciler, and what it says decides who looks next (the
+    poller for a tracked execution, the tracker's expiry for a TTL, else kopf's requeue)."""
     rt.metrics.observe(run)
-    status = run.status
-    phase = status.phase or Phase.PENDING
-    uid = str(run.metadata["uid"])
-    if phase.finished:
-        rt.tracker.expire_after_ttl(run)
-        return phase_verdict(status)
+    uid = str(ObjectRef.of(run.metadata).uid)
     tracked = rt.tracker.get(uid)
-    if tracked is not None:  # a spec change (cancel): the poller acts on it right away
+    if tracked is not None and not (run.status.phase or Phase.PENDING).finished:
         with tracked.lock:
             tracked.run = tracked.run.model_copy(update={"spec": run.spec, "metadata": run.metadata})
         rt.tracker.kick(uid)
-        return ready("Accepted", "spec change handed to the poller")
-    role = namespace_role_arn(ctx, run.metadata["namespace"])
-    if phase in (Phase.EXECUTING, Phase.STOPPING) and status.execution_arn:
-        # Conditions may still say why the run could not be tracked before (a refused role).
-        verdict = phase_verdict(status)
-        tracking = with_conditions(status, verdict, generation=run.metadata.get("generation"), now=now)
-        rt.tracker.track(rt.applier.write(run, tracking, [], now=now), role)
-        return verdict
-    return rt.starter.start(run, role, now)
-
-
-def _wait(ctx: OperatorContext, delay: float) -> float:
-    return max(0.5, min(delay, ctx.settings.poll_max_seconds))
+        return ready("Accepted", "spec change handed to the poller"), None
+    try:
+        result = rt.reconciler.reconcile(run, now)
+    except ReconcileError as exc:  # not even why could be written: kopf retries the pass
+        verdict = verdict_for_error(exc)
+        requeue = requeue_of(verdict)
+        return verdict, requeue.after if requeue is not None else None
+    if result.run is None:
+        return result.verdict, None
+    if result.track:
+        rt.tracker.track(result.run, result.role, first_poll_in=result.requeue_after or 0.0)
+        return result.verdict, None
+    if (result.run.status.phase or Phase.PENDING).finished:
+        rt.tracker.expire_after_ttl(result.run)
+    return result.verdict, result.requeue_after

@@ -17,20 +17,20 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from sagemaker_pipelines_operator.aws.executions import describe_execution, list_executions, list_steps
 from sagemaker_pipelines_operator.aws.ratelimit import TokenBucket
-from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
-from sagemaker_pipelines_operator.errors import NotFound, ReconcileError
-from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.runapply import RunApplier
+from sagemaker_pipelines_operator.aws.run_executions import RunExecutions
+from sagemaker_pipelines_operator.errors import ReconcileError
+from sagemaker_pipelines_operator.handlers.kube import ObjectRef
+from sagemaker_pipelines_operator.handlers.runreconciler import RunReconciler, Seen
 from sagemaker_pipelines_operator.handlers.runtracker import Expiry, RunGroup, RunTracker, TrackedRun
-from sagemaker_pipelines_operator.reconcile.pipelinerun import ObservedExecution, plan_run
+from sagemaker_pipelines_operator.reconcile.pipelinerun import ObservedExecution
 from sagemaker_pipelines_operator.reconcile.polling import (
     STEPS_SHARE,
     listing_window,
     poll_interval,
     steps_budget,
 )
+from sagemaker_pipelines_operator.settings import OperatorSettings
 
 _STEPS_CAN_WAIT = frozenset({"Succeeded", "Stopped"})
 POOL_SIZE = 4
@@ -42,16 +42,15 @@ log = logging.getLogger(__name__)
 class RunPoller:
     def __init__(
         self,
-        ctx: OperatorContext,
+        settings: OperatorSettings,
         tracker: RunTracker,
-        applier: RunApplier,
+        reconciler: RunReconciler,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.ctx = ctx
+        self.settings = settings
         self.tracker = tracker
-        self.applier = applier
+        self.reconciler = reconciler
         self.wall_clock = wall_clock
-        settings = ctx.settings
         # Step listings of unchanged runs refill at a share of the AWS budget, so that one listing
         # per pipeline per tick always fits (changed runs bypass this allowance).
         self._steps_bucket = TokenBucket(
@@ -103,38 +102,36 @@ class RunPoller:
 
     def _expire(self, expiry: Expiry) -> None:
         try:
-            self.applier.delete({"namespace": expiry.namespace, "name": expiry.name, "uid": expiry.uid})
+            self.reconciler.writer.delete(ObjectRef(expiry.namespace, expiry.name, expiry.uid))
             log.info("deleted PipelineRun %s/%s (ttlSecondsAfterFinished)", expiry.namespace, expiry.name)
         except ReconcileError as exc:
             log.warning("TTL deletion of %s/%s failed, retrying: %s", expiry.namespace, expiry.name, exc)
             self.tracker.expire(Expiry(expiry.uid, expiry.namespace, expiry.name, time.time() + 10))
 
     def _poll_group_safely(self, group: RunGroup) -> None:
-        next_poll = self.tracker.clock() + self.ctx.settings.poll_max_seconds
+        next_poll = self.tracker.clock() + self.settings.poll_max_seconds
         try:
-            next_poll = self._poll_group(group)
+            next_poll = self.poll_group(group)
         except Exception:
             log.exception("polling pipeline %s failed", group.key[2])
         finally:
             self.tracker.release(group, next_poll)
             self.tracker.wake.set()
 
-    def _poll_group(self, group: RunGroup) -> float:
+    def poll_group(self, group: RunGroup) -> float:
         """One listing for the whole pipeline, then each run; returns when to look next."""
         region, role, pipeline = group.key
-        settings = self.ctx.settings
-        api = self.ctx.aws.sagemaker(region, role)
+        settings = self.settings
+        api = self.reconciler.executions_for(region, role)
         runs = list(group.runs.values())
-        missing_pipeline = False
         try:
             window = listing_window(t.run.status.start_time for t in runs)
-            summaries = list_executions(api, pipeline, window)
-        except NotFound:
-            summaries, missing_pipeline = [], True
+            summaries = api.listing(pipeline, window)
         except ReconcileError as exc:
             log.warning("ListPipelineExecutions for %s failed, backing off: %s", pipeline, exc.message)
             return self.tracker.clock() + settings.poll_max_seconds
-        by_arn = {str(s.get("PipelineExecutionArn")): s for s in summaries}
+        missing_pipeline = summaries is None
+        by_arn = {str(s.get("PipelineExecutionArn")): s for s in summaries or []}
         for tracked in runs:
             with tracked.lock:
                 if self.tracker.get(tracked.uid) is tracked:
@@ -147,40 +144,40 @@ class RunPoller:
 
     def _update(
         self,
-        api: SageMakerApi,
+        api: RunExecutions,
         tracked: TrackedRun,
         by_arn: Mapping[str, Mapping[str, Any]],
         missing_pipeline: bool,
     ) -> None:
         try:
             observed = self._observe(api, tracked, by_arn, missing_pipeline)
-            now = self.wall_clock()
-            before = tracked.run
-            plan = plan_run(before, None, observed, now)
-            after = self.applier.apply(before, plan, api, now)
-        except NotFound:  # the run (not the execution) is gone: deleted while we looked
-            self.tracker.untrack(tracked.uid)
-            return
         except ReconcileError as exc:
+            log.warning(
+                "looking at %s/%s failed, retrying next tick: %s", tracked.namespace, tracked.name, exc
+            )
+            return
+        try:
+            result = self.reconciler.reconcile(tracked.run, self.wall_clock(), Seen(observed, tracked.key[1]))
+        except ReconcileError as exc:  # not even why could be written: the next tick tries again
             log.warning("updating %s/%s failed, retrying next tick: %s", tracked.namespace, tracked.name, exc)
+            return
+        if result.run is None:  # the run is gone: deleted while we looked, or by its TTL
+            self.tracker.untrack(tracked.uid)
             return
         mono = self.tracker.clock()
         if observed.status != tracked.last_seen_status:
             tracked.last_change = mono  # only what a listing shows speeds the listing up
             tracked.last_seen_status = observed.status
-        tracked.run = after
-        wait = plan.requeue_after
-        tracked.wake_at = (
-            mono + max(wait, self.ctx.settings.poll_min_seconds / 2) if wait is not None else None
-        )
-        phase = after.status.phase
+        tracked.run = result.run
+        tracked.wake_at = mono + result.requeue_after if result.requeue_after is not None else None
+        phase = result.run.status.phase
         if phase is not None and phase.finished and not tracked.final_steps_pending:
             self.tracker.untrack(tracked.uid)
-            self.tracker.expire_after_ttl(after)
+            self.tracker.expire_after_ttl(result.run)
 
     def _observe(
         self,
-        api: SageMakerApi,
+        api: RunExecutions,
         tracked: TrackedRun,
         by_arn: Mapping[str, Mapping[str, Any]],
         missing_pipeline: bool,
@@ -194,15 +191,14 @@ class RunPoller:
             status = summary.get("PipelineExecutionStatus")
             start, failure = summary.get("StartTime"), summary.get("PipelineExecutionFailureReason")
         else:  # older than the window, or a listing that lags: ask for this one
-            try:
-                described = describe_execution(api, arn)
-            except NotFound:
+            described = api.describe(arn)
+            if described is None:
                 return ObservedExecution(arn, missing="execution")
             status = described.get("PipelineExecutionStatus")
             start, failure = described.get("CreationTime"), described.get("FailureReason")
         steps = None
         if self._wants_steps(tracked, status):
-            steps = list_steps(api, arn)
+            steps = api.steps(arn)
             tracked.steps_checked = self.tracker.clock()
             tracked.final_steps_pending = False
         return ObservedExecution(
@@ -226,4 +222,4 @@ class RunPoller:
         """Steps of an unchanged executing run are refreshed at most every poll_max_seconds, and
         only while the steps allowance lasts: the cost must not grow with runs."""
         waited = self.tracker.clock() - tracked.steps_checked
-        return waited >= self.ctx.settings.poll_max_seconds and self._steps_bucket.try_acquire() == 0.0
+        return waited >= self.settings.poll_max_seconds and self._steps_bucket.try_acquire() == 0.0

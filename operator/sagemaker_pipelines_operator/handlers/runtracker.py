@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
+from sagemaker_pipelines_operator.handlers.kube import ObjectRef
 from sagemaker_pipelines_operator.reconcile.run_deadlines import ttl_expiry
 
 _EXECUTION_PHASES = frozenset({PipelineRunPhase.EXECUTING, PipelineRunPhase.STOPPING})
@@ -39,16 +40,20 @@ class TrackedRun:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef.of(self.run.metadata)
+
+    @property
     def uid(self) -> str:
-        return str(self.run.metadata["uid"])
+        return str(self.ref.uid)
 
     @property
     def namespace(self) -> str:
-        return str(self.run.metadata["namespace"])
+        return self.ref.namespace
 
     @property
     def name(self) -> str:
-        return str(self.run.metadata["name"])
+        return self.ref.name
 
 
 @dataclass
@@ -91,7 +96,7 @@ class RunTracker:
         key: GroupKey = (status.region, role_arn, status.pipeline_name)
         now = self.clock()
         with self._lock:
-            uid = str(run.metadata["uid"])
+            uid = str(ObjectRef.of(run.metadata).uid)
             tracked = self._by_uid.get(uid)
             if tracked is None:
                 # What the status already says is no news: steps follow at the due pace.
@@ -190,13 +195,12 @@ class RunTracker:
 
     def expire_after_ttl(self, run: PipelineRun) -> None:
         """Arm (or disarm) the deletion of a finished run per its ttlSecondsAfterFinished."""
-        uid = str(run.metadata["uid"])
+        ref = ObjectRef.of(run.metadata)
         at = ttl_expiry(run)
         if at is None:
-            self.forget_expiry(uid)
+            self.forget_expiry(str(ref.uid))
             return
-        meta = run.metadata
-        self.expire(Expiry(uid, str(meta["namespace"]), str(meta["name"]), at.timestamp()))
+        self.expire(Expiry(str(ref.uid), ref.namespace, ref.name, at.timestamp()))
 
     def forget_expiry(self, uid: str) -> None:
         with self._lock:

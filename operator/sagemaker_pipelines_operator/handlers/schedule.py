@@ -12,21 +12,19 @@ from datetime import datetime
 from typing import Any
 
 import kopf
-from kubernetes.client.exceptions import ApiException
 from pydantic import ValidationError
 
-from sagemaker_pipelines_operator import GROUP, VERSION
+from sagemaker_pipelines_operator import GROUP
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import dump
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.api.schedule import PipelineSchedule, PipelineScheduleStatus
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.events import post_events
-from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.handlers.kube import ApiServerObjects, KubeObjects, ObjectRef
 from sagemaker_pipelines_operator.handlers.outcome import parse_error, reconcile_pass
 from sagemaker_pipelines_operator.handlers.pipelinerun import runtime
-from sagemaker_pipelines_operator.handlers.runapply import status_patch
+from sagemaker_pipelines_operator.handlers.runwriter import status_patch
 from sagemaker_pipelines_operator.reconcile.schedule import (
     SCHEDULE_UID_LABEL,
     SCHEDULED_TIME_ANNOTATION,
@@ -71,13 +69,14 @@ class Wakers:
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     wakers = Wakers()
     clock: Clock = ctx.now
+    kube = ApiServerObjects(ctx)
 
     def run_finished(run: PipelineRun) -> None:
         uid = (run.metadata.get("labels") or {}).get(SCHEDULE_UID_LABEL)
         if uid:
             wakers.wake(uid)
 
-    runtime(ctx).applier.on_finished.append(run_finished)
+    runtime(ctx).writer.on_finished.append(run_finished)
 
     @kopf.daemon(GROUP, PLURAL, registry=registry, cancellation_timeout=5.0)
     async def schedule_loop(body: kopf.Body, stopped: kopf.DaemonStopped, **__: Any) -> None:
@@ -86,7 +85,9 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
         try:
             while not stopped:
                 wake.clear()
-                delay = await asyncio.to_thread(schedule_pass, ctx, dict(body), clock)
+                delay = await asyncio.to_thread(
+                    schedule_pass, kube, dict(body), clock, ctx.settings.poll_max_seconds
+                )
                 waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stopped.wait())]
                 _done, pending = await asyncio.wait(
                     waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED
@@ -101,14 +102,14 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
         wakers.wake(str(body["metadata"]["uid"]))
 
 
-def schedule_pass(ctx: OperatorContext, body: dict[str, Any], clock: Clock) -> float:
+def schedule_pass(kube: KubeObjects, body: dict[str, Any], clock: Clock, poll_max_seconds: float) -> float:
     """One pass; returns the seconds to sleep. Never raises: a daemon that dies stops scheduling.
     What stops a pass is written as conditions (and an Event), like every other kind's errors."""
     with reconcile_pass(KIND) as record:
         try:
             schedule = PipelineSchedule.model_validate(body)
-            plan = plan_schedule(schedule, _owned_runs(ctx, schedule), clock())
-            _apply(ctx, schedule, plan)
+            plan = plan_schedule(schedule, _owned_runs(kube, schedule), clock())
+            _apply(kube, schedule, plan)
         except ValidationError as exc:
             verdict = verdict_for_error(_invalid_spec(exc))
         except ReconcileError as exc:
@@ -119,10 +120,10 @@ def schedule_pass(ctx: OperatorContext, body: dict[str, Any], clock: Clock) -> f
             # Look again at least at the slowest poll cadence: it costs one list of the schedule's
             # runs, and it bounds the effect of a missed wake-up or a clock step (finishing runs
             # and spec changes also wake the daemon directly).
-            return min(plan.wake_after, ctx.settings.poll_max_seconds)
+            return min(plan.wake_after, poll_max_seconds)
         record(verdict.result)
-        _write_verdict(ctx, body, verdict, clock())
-    return sleep_after(verdict, ctx.settings.poll_max_seconds)
+        _write_verdict(kube, body, verdict, clock())
+    return sleep_after(verdict, poll_max_seconds)
 
 
 def _invalid_spec(error: ValidationError) -> Stalled:
@@ -133,19 +134,10 @@ def _invalid_spec(error: ValidationError) -> Stalled:
     return stalled
 
 
-def _owned_runs(ctx: OperatorContext, schedule: PipelineSchedule) -> list[ScheduledRun]:
-    meta = schedule.metadata
-    try:
-        listing = ctx.custom_objects.list_namespaced_custom_object(
-            GROUP,
-            VERSION,
-            meta["namespace"],
-            "pipelineruns",
-            label_selector=f"{SCHEDULE_UID_LABEL}={meta['uid']}",
-        )
-    except Exception as exc:
-        raise classify_kube_error(exc, f"runs of {KIND} {meta['name']}") from exc
-    return [run for item in listing.get("items", []) if (run := _scheduled_run(item, meta["uid"]))]
+def _owned_runs(kube: KubeObjects, schedule: PipelineSchedule) -> list[ScheduledRun]:
+    ref = ObjectRef.of(schedule.metadata)
+    items = kube.list_namespaced(RUNS, ref.namespace, label_selector=f"{SCHEDULE_UID_LABEL}={ref.uid}")
+    return [run for item in items if (run := _scheduled_run(item, str(ref.uid)))]
 
 
 def _scheduled_run(item: dict[str, Any], schedule_uid: str) -> ScheduledRun | None:
@@ -170,63 +162,34 @@ def _scheduled_run(item: dict[str, Any], schedule_uid: str) -> ScheduledRun | No
     )
 
 
-def _apply(ctx: OperatorContext, schedule: PipelineSchedule, plan: SchedulePlan) -> None:
-    meta = schedule.metadata
-    namespace = meta["namespace"]
-    api = ctx.custom_objects
+def _apply(kube: KubeObjects, schedule: PipelineSchedule, plan: SchedulePlan) -> None:
+    """Carry out the plan. A run created before a restart, or deleted by someone else, is the
+    goal met already: the seam's create and delete say so without an error."""
+    ref = ObjectRef.of(schedule.metadata)
     for name in plan.cancel:
-        _kube(
-            f"cancel {name}",
-            api.patch_namespaced_custom_object,
-            RUNS,
-            name,
-            {"spec": {"cancel": True}},
-            ns=namespace,
-        )
+        kube.patch(RUNS, ObjectRef(ref.namespace, name), {"spec": {"cancel": True}})
     if plan.create is not None:
-        _kube("create run", api.create_namespaced_custom_object, RUNS, plan.create, ns=namespace, ok=(409,))
+        kube.create(RUNS, ref.namespace, plan.create)
     for name in plan.delete:
-        _kube(f"delete {name}", api.delete_namespaced_custom_object, RUNS, name, ns=namespace, ok=(404,))
+        kube.delete(RUNS, ObjectRef(ref.namespace, name))
     if dump(plan.status) != dump(schedule.status):
-        patch = status_patch(schedule.status, plan.status)
-        _kube("status", api.patch_namespaced_custom_object_status, PLURAL, meta["name"], patch, ns=namespace)
-    post_events(ctx, KIND, meta, plan.events)
+        kube.patch_status(PLURAL, ref, status_patch(schedule.status, plan.status))
+    for event in plan.events:
+        kube.post_event(KIND, ref, event)
 
 
-def _kube(what: str, call: Callable[..., Any], *args: Any, ns: str, ok: tuple[int, ...] = ()) -> None:
-    """`call(GROUP, VERSION, ns, *args)`; statuses in `ok` mean the goal is met already (a run
-    created before a restart, a run deleted by someone else)."""
-    try:
-        call(GROUP, VERSION, ns, *args)
-    except ApiException as exc:
-        if exc.status in ok:
-            return
-        raise classify_kube_error(exc, f"{KIND}: {what}") from exc
-    except Exception as exc:
-        raise classify_kube_error(exc, f"{KIND}: {what}") from exc
-
-
-def _write_verdict(ctx: OperatorContext, body: dict[str, Any], verdict: Verdict, now: datetime) -> None:
+def _write_verdict(kube: KubeObjects, body: dict[str, Any], verdict: Verdict, now: datetime) -> None:
     """Conditions from the one outcome function, written if they changed, and their Event."""
-    meta = body["metadata"]
+    ref = ObjectRef.of(body["metadata"])
+    generation = body["metadata"].get("generation")
     before = PipelineScheduleStatus.model_validate(body.get("status") or {})
-    outcome = compute_outcome(before.conditions, verdict, generation=meta.get("generation"), now=now)
-    after = before.model_copy(
-        update={"conditions": outcome.conditions, "observed_generation": meta.get("generation")}
-    )
+    outcome = compute_outcome(before.conditions, verdict, generation=generation, now=now)
+    after = before.model_copy(update={"conditions": outcome.conditions, "observed_generation": generation})
     try:
         if dump(after) != dump(before):
-            patch = status_patch(before, after)
-            _kube(
-                "status",
-                ctx.custom_objects.patch_namespaced_custom_object_status,
-                PLURAL,
-                meta["name"],
-                patch,
-                ns=meta["namespace"],
-            )
+            kube.patch_status(PLURAL, ref, status_patch(before, after))
     except ReconcileError as exc:  # the next pass writes it; a daemon must not die of it
-        log.warning("schedule %s/%s: status not written: %s", meta["namespace"], meta["name"], exc)
+        log.warning("schedule %s: status not written: %s", ref, exc)
         return
     if outcome.event is not None:
-        post_events(ctx, KIND, meta, [outcome.event])
+        kube.post_event(KIND, ref, outcome.event)

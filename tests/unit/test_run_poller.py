@@ -1,0 +1,96 @@
+"""RunPoller's pass over one SageMaker pipeline, in memory: one listing for all of its runs,
+Describe only for a run the listing does not show, and what the pass leaves in the tracker
+(finished runs leave it with their TTL armed; a vanished pipeline fails its runs clearly)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sagemaker_pipelines_operator.api import conditions as c
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
+from sagemaker_pipelines_operator.handlers.runpoller import RunPoller
+from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
+from sagemaker_pipelines_operator.settings import OperatorSettings
+from tests.unit.run_world import NAMESPACE, ROLE, RunWorld
+
+SETTINGS = OperatorSettings(poll_min_seconds=1.0, poll_max_seconds=30.0)
+REF: dict[str, Any] = {"pipelineRef": {"name": "train"}}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def started_runs(count: int, spec: dict[str, Any] | None = None) -> tuple[RunWorld, RunTracker, RunPoller]:
+    world = RunWorld()
+    world.add_pipeline()
+    tracker = RunTracker(clock=Clock())
+    for i in range(count):
+        world.kube.create("pipelineruns", NAMESPACE, {"metadata": {"name": f"r{i}"}, "spec": spec or REF})
+        result = world.reconciler.reconcile(run(world, f"r{i}"), world.now)
+        assert result.track and result.run is not None
+        tracker.track(result.run, result.role)
+    poller = RunPoller(SETTINGS, tracker, world.reconciler, wall_clock=lambda: world.now)
+    return world, tracker, poller
+
+
+def run(world: RunWorld, name: str) -> PipelineRun:
+    body = world.kube.get("pipelineruns", NAMESPACE, name)
+    assert body is not None
+    return PipelineRun.model_validate(body)
+
+
+def poll_once(tracker: RunTracker, poller: RunPoller) -> None:
+    """What a poller worker does with a due pipeline: claim it, poll it, release it."""
+    (group,) = tracker.claim_due()
+    tracker.release(group, poller.poll_group(group))
+
+
+def test_one_listing_covers_every_run_of_the_pipeline() -> None:
+    world, tracker, poller = started_runs(5)
+    calls_before = len(world.sagemaker.calls)
+    poll_once(tracker, poller)
+    made = [op for op, _ in world.sagemaker.calls[calls_before:]]
+    assert made.count("listing") == 1
+    assert made.count("describe") == 0
+    assert tracker.counts() == (1, 5)
+
+
+def test_a_run_the_listing_misses_is_described() -> None:
+    world, tracker, poller = started_runs(2)
+    world.sagemaker.executions[str(run(world, "r0").status.execution_arn)].created = world.now.replace(
+        year=2020
+    )
+    poll_once(tracker, poller)
+    assert world.sagemaker.count("describe") == 1
+
+
+def test_finished_runs_leave_the_tracker_with_their_ttl_armed() -> None:
+    world, tracker, poller = started_runs(2, REF | {"ttlSecondsAfterFinished": 60})
+    for execution in world.sagemaker.executions.values():
+        world.sagemaker.settle(execution.arn, "Failed", failure_reason="boom")
+    poll_once(tracker, poller)
+    assert [run(world, f"r{i}").status.phase for i in range(2)] == ["Failed", "Failed"]
+    assert tracker.counts() == (0, 0)
+    assert tracker.seconds_until_expiry(world.now.timestamp()) == 60.0
+
+
+def test_a_vanished_pipeline_fails_its_runs_with_the_reason() -> None:
+    world, tracker, poller = started_runs(2)
+    world.sagemaker.pipelines.clear()
+    poll_once(tracker, poller)
+    for i in range(2):
+        ready = next(x for x in run(world, f"r{i}").status.conditions if x.type == c.READY)
+        assert ready.reason == c.PIPELINE_NOT_FOUND
+    assert tracker.counts() == (0, 0)
+
+
+def test_the_poll_looks_through_the_role_the_run_was_tracked_with() -> None:
+    world, tracker, poller = started_runs(1)
+    world.roles_used.clear()
+    poll_once(tracker, poller)
+    assert set(world.roles_used) == {ROLE}
