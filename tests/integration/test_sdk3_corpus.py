@@ -6,20 +6,23 @@ one subprocess in the cached SDK 3.x environment with every AWS endpoint on a cl
 
 from __future__ import annotations
 
-import json
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from kubernetes import client
 
-from sagemaker_pipelines_operator.definition import parse_definition, validate_definition
-from sagemaker_pipelines_operator.definition.steps import iter_steps
-from tests.fixtures.pipelines import ROLE, start, steps, token, wait, wait_for_step
+from tests.fixtures.pipelines import start, steps, token, wait, wait_for_step
 from tests.fixtures.runs import Kube, run_manifest
 from tests.fixtures.sdk3 import offline_env
+from tests.integration.sdk_corpora import (
+    Corpus,
+    create,
+    missing_step_types,
+    render_corpus,
+    run_every_pipeline,
+    validation_problems,
+)
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "sdk3" / "corpus.py"
 # Every step type sagemaker-mlops 1.27 can build (StepTypeEnum less AutoML, see the corpus): the
@@ -39,54 +42,26 @@ RULES: dict[str, list[dict[str, Any]]] = {
 
 
 @pytest.fixture(scope="module")
-def corpus(sdk3_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+def corpus(sdk3_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     home = tmp_path_factory.mktemp("sdk3-corpus-home")
-    output = home / "corpus.json"
-    started = time.perf_counter()
-    done = subprocess.run(
-        [str(sdk3_python), str(CORPUS), str(output)],
-        cwd=home,
-        env=offline_env(home, CORPUS.parent),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    env = offline_env(home, CORPUS.parent)
+    return render_corpus(
+        sdk3_python, CORPUS, home / "corpus.json", cwd=home, env=env, timeout=300, label="SDK 3.x"
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    print(f"\nSDK 3.x corpus rendered in {time.perf_counter() - started:.1f}s")
-    return {
-        name: parse_definition(text, allow_yaml=False)
-        for name, text in json.loads(output.read_text()).items()
-    }
 
 
-def test_corpus_covers_every_step_type_of_the_sdk3(corpus: dict[str, dict[str, Any]]) -> None:
-    rendered = {ref.type for definition in corpus.values() for ref in iter_steps(definition)}
-    assert rendered >= STEP_TYPES, f"missing: {sorted(STEP_TYPES - rendered)}"
+def test_corpus_covers_every_step_type_of_the_sdk3(corpus: Corpus) -> None:
+    assert missing_step_types(corpus, STEP_TYPES) == []
 
 
-def test_every_sdk3_definition_passes_the_validator(corpus: dict[str, dict[str, Any]]) -> None:
-    problems = {name: [str(p) for p in validate_definition(d)] for name, d in corpus.items()}
-    assert problems == {name: [] for name in corpus}
-
-
-def create(client: Any, name: str, definition: dict[str, Any]) -> None:
-    client.create_pipeline(
-        PipelineName=name, PipelineDefinition=json.dumps(definition), RoleArn=ROLE, ClientRequestToken=token()
-    )
+def test_every_sdk3_definition_passes_the_validator(corpus: Corpus) -> None:
+    assert validation_problems(corpus) == {}
 
 
 def test_every_sdk3_pipeline_runs_to_success_in_the_emulator(
-    corpus: dict[str, dict[str, Any]], sagemaker_client: Any, emulator: Any
+    corpus: Corpus, sagemaker_client: Any, emulator: Any
 ) -> None:
-    emulator.set_outcomes([rule | {"pipeline": name} for name, rules in RULES.items() for rule in rules])
-    arns = {}
-    for name, definition in corpus.items():
-        create(sagemaker_client, name, definition)
-        arns[name] = start(sagemaker_client, name)
-    ended = {
-        name: wait(sagemaker_client, arn, timeout=30)["PipelineExecutionStatus"] for name, arn in arns.items()
-    }
+    arns, ended = run_every_pipeline(corpus, sagemaker_client, emulator, RULES)
     assert ended == dict.fromkeys(corpus, "Succeeded")
     ran = {name: steps(sagemaker_client, arn) for name, arn in arns.items()}
     assert set(ran["Sdk3RunConditions"]) == {"Prepare", "Audit", "Publish"}  # NotifyFailure: no failure

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sagemaker_pipelines_operator.definition import parse_definition, validate_definition
-from sagemaker_pipelines_operator.definition.steps import iter_steps
-from tests.fixtures.pipelines import ROLE, start, steps, token, wait
+from tests.fixtures.pipelines import start, steps, wait
+from tests.integration.sdk_corpora import (
+    Corpus,
+    create,
+    missing_step_types,
+    render_corpus,
+    run_every_pipeline,
+    validation_problems,
+)
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "sdk" / "corpus.py"
 # Every step type the SDK offers, as its definitions name them (NotebookJobStep renders a Training
@@ -40,9 +43,8 @@ RULES: dict[str, list[dict[str, Any]]] = {
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     home = tmp_path_factory.mktemp("sdk-home")
-    output = home / "corpus.json"
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(home),
@@ -53,51 +55,23 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
         "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
     }
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, str(CORPUS), str(output)],
-        cwd=CORPUS.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    return render_corpus(
+        sys.executable, CORPUS, home / "corpus.json", cwd=CORPUS.parent, env=env, timeout=180, label="SDK"
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    print(f"\nSDK corpus rendered in {time.perf_counter() - started:.1f}s")
-    yield {
-        name: parse_definition(text, allow_yaml=False)
-        for name, text in json.loads(output.read_text()).items()
-    }
 
 
-def test_corpus_covers_every_step_type_of_the_sdk(corpus: dict[str, dict[str, Any]]) -> None:
-    rendered = {ref.type for definition in corpus.values() for ref in iter_steps(definition)}
-    assert rendered >= STEP_TYPES, f"missing: {sorted(STEP_TYPES - rendered)}"
+def test_corpus_covers_every_step_type_of_the_sdk(corpus: Corpus) -> None:
+    assert missing_step_types(corpus, STEP_TYPES) == []
 
 
-def test_every_sdk_definition_passes_the_validator(corpus: dict[str, dict[str, Any]]) -> None:
-    problems = {name: [str(p) for p in validate_definition(d)] for name, d in corpus.items()}
-    assert problems == {name: [] for name in corpus}
-
-
-def create(client: Any, name: str, definition: dict[str, Any]) -> None:
-    client.create_pipeline(
-        PipelineName=name, PipelineDefinition=json.dumps(definition), RoleArn=ROLE, ClientRequestToken=token()
-    )
+def test_every_sdk_definition_passes_the_validator(corpus: Corpus) -> None:
+    assert validation_problems(corpus) == {}
 
 
 def test_every_sdk_pipeline_runs_to_success_in_the_emulator(
-    corpus: dict[str, dict[str, Any]], sagemaker_client: Any, emulator: Any
+    corpus: Corpus, sagemaker_client: Any, emulator: Any
 ) -> None:
-    emulator.set_outcomes([rule | {"pipeline": name} for name, rules in RULES.items() for rule in rules])
-    arns = {}
-    for name, definition in corpus.items():
-        create(sagemaker_client, name, definition)
-        arns[name] = start(sagemaker_client, name)
-    ended = {
-        name: wait(sagemaker_client, arn, timeout=30)["PipelineExecutionStatus"] for name, arn in arns.items()
-    }
+    arns, ended = run_every_pipeline(corpus, sagemaker_client, emulator, RULES)
     assert ended == dict.fromkeys(corpus, "Succeeded")
     ran = steps(sagemaker_client, arns["CorpusLambdaCallback"])
     assert ran["Score"]["Metadata"]["Lambda"]["OutputParameters"] == [{"Name": "rate", "Value": "0.1"}]
