@@ -19,6 +19,7 @@ from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.events import post_events
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.handlers.outcome import now
+from sagemaker_pipelines_operator.handlers.pipeline_aliases import sync_version_aliases
 from sagemaker_pipelines_operator.handlers.pipeline_source import load_definition
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.metrics import PIPELINE_DRIFT_TOTAL
@@ -121,11 +122,15 @@ def _sync(ctx: OperatorContext, body: Any, attempt: int) -> tuple[Verdict, dict[
             raise Stalled(c.OWNED_ELSEWHERE, plan.message)
         try:
             applied = apply_plan(api, plan, desired, recorded, live, uid=str(body["metadata"]["uid"]))
+            version = applied.version_id if applied.version_id is not None else recorded.pipeline_version_id
+            aliased: tuple[dict[str, Any], list[Event]] = ({}, [])
+            if plan.action is not PipelineAction.REPORT:
+                aliased = sync_version_aliases(api, pipeline, desired.name, applied.arn, version)
         except NotFound as exc:  # deleted between our read and our write: read again shortly
             message = f"{exc.message}; looking again"
             raise Waiting(c.PIPELINE_DELETED_IN_SAGEMAKER, message, delay=1.0) from exc
-    post_events(ctx, KIND, body["metadata"], plan_events(plan, desired, applied.version_id))
-    fields = pipeline_status_fields(plan, desired, recorded, applied, now=now())
+    post_events(ctx, KIND, body["metadata"], plan_events(plan, desired, applied.version_id) + aliased[1])
+    fields = pipeline_status_fields(plan, desired, recorded, applied, now=now()) | aliased[0]
     if "driftCount" in fields:
         PIPELINE_DRIFT_TOTAL.labels(namespace=namespace, pipeline=name).inc()
     if plan.action is not PipelineAction.REPORT and pipeline.spec.run_on_change is not None:

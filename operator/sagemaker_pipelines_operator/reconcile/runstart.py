@@ -31,7 +31,10 @@ class RunTarget:
     declared: tuple[DeclaredParameter, ...] | None = None
     """Declared parameters; None for unmanaged pipelines (SageMaker checks them)."""
     version_id: int | None = None
-    """The Pipeline's applied version; the start pins it so the run executes what was Ready."""
+    """The version to start: spec.pipelineVersion's, else the Pipeline's applied one (pinned, so the
+    run executes what was Ready)."""
+    version_alias: str | None = None
+    """spec.pipelineVersion.alias, resolved to `version_id` from the Pipeline's status."""
     definition_hash: str | None = None
     source_execution_arn: str | None = None
     """Selective execution: the execution whose outputs the unselected steps reuse."""
@@ -75,6 +78,7 @@ def resolve_target(
         return RunTarget(
             pipeline_name=spec.pipeline_name,
             region=default_region,
+            version_id=spec.pipeline_version.id if spec.pipeline_version else None,
             source_execution_arn=source,
             pipeline_label=spec.pipeline_name,
         )
@@ -96,18 +100,45 @@ def resolve_target(
         )
     status = pipeline.status
     assert status.pipeline_name is not None  # _not_ready checks it
+    version_id = pinned_version_id(run, pipeline)
+    applied = version_id == status.pipeline_version_id
     return RunTarget(
         pipeline_name=status.pipeline_name,
         region=status.region or pipeline.spec.region or default_region,
+        # The status describes the applied version only; SageMaker checks another version's parameters.
         declared=tuple(
             DeclaredParameter(p.name, p.type, p.default, required=p.default is None)
             for p in status.parameters
-        ),
-        version_id=status.pipeline_version_id,
-        definition_hash=status.definition_hash,
+        )
+        if applied
+        else None,
+        version_id=version_id,
+        version_alias=spec.pipeline_version.alias if spec.pipeline_version else None,
+        definition_hash=status.definition_hash if applied else None,
         source_execution_arn=source,
         pipeline_label=ref,
     )
+
+
+def pinned_version_id(run: PipelineRun, pipeline: Pipeline) -> int | None:
+    """The version id a run of a Ready `pipeline` starts: its pin by id, its alias as the Pipeline
+    applied it, else the applied version. An alias not applied (yet) is Waiting: a commit that
+    declares an alias and a run using it arrives together."""
+    selector = run.spec.pipeline_version
+    if selector is None:
+        return pipeline.status.pipeline_version_id
+    if selector.id is not None:
+        return selector.id
+    held = {alias.name: alias.version_id for alias in pipeline.status.version_aliases}
+    if selector.alias not in held:
+        declared = [alias.name for alias in pipeline.status.version_aliases]
+        raise Waiting(
+            c.WAITING_FOR_PIPELINE,
+            f"Pipeline '{pipeline.metadata.get('name')}' has no version alias '{selector.alias}' applied"
+            f" (applied: {', '.join(declared) or 'none'}); declare it in spec.versionAliases",
+            WAIT_FOR_PIPELINE_SECONDS,
+        )
+    return held[selector.alias]
 
 
 def _not_ready(pipeline: Pipeline) -> str | None:
@@ -165,6 +196,8 @@ def start_request(
         }
     if status.pipeline_version_id is not None:
         request["PipelineVersionId"] = status.pipeline_version_id
+    if spec.mlflow_experiment_name:
+        request["MlflowExperimentName"] = spec.mlflow_experiment_name
     if spec.selective_execution:
         if not source_execution_arn:
             raise ValueError("selective execution needs the source execution ARN")
