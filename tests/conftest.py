@@ -20,4 +20,6 @@ pytest_plugins = [
     "tests.fixtures.image",
     # A real Alertmanager for the PipelineTrigger alert loop: start_alertmanager.
     "tests.fixtures.alertmanager",
+    # Argo CD's and Flux's real CRDs for Git lineage: gitops_crds.
+    "tests.fixtures.gitops",
 ]

@@ -29,7 +29,12 @@ from sagemaker_pipelines_operator.api.common import (
     cel,
     cel_rules,
 )
-from sagemaker_pipelines_operator.api.versions import ALIASES_MAX, AppliedVersionAlias, VersionAlias
+from sagemaker_pipelines_operator.api.versions import (
+    ALIASES_MAX,
+    AppliedVersionAlias,
+    GitLineage,
+    VersionAlias,
+)
 
 OWNER_TAG_KEY = "sagemaker.pipelines.dev/owner"
 """Tag the operator puts on every SageMaker pipeline it creates: `<cluster>/<namespace>/<name>`."""
@@ -231,6 +236,9 @@ class PipelineStatus(StatusModel):
     """Definition hash for which a runOnChange run was last created."""
     version_aliases: list[AppliedVersionAlias] = Field(default_factory=list)
     """The declared aliases as applied in SageMaker: which version holds each."""
+    lineage: GitLineage | None = None
+    """The Git revision that produced the applied version (also in its SageMaker display name and
+    description)."""
 
 
 class Pipeline(ApiModel):

@@ -27,7 +27,11 @@ from sagemaker_pipelines_operator.api.common import (
     cel,
     cel_rules,
 )
-from sagemaker_pipelines_operator.api.versions import MlflowExperimentName, PipelineVersionSelector
+from sagemaker_pipelines_operator.api.versions import (
+    GitLineage,
+    MlflowExperimentName,
+    PipelineVersionSelector,
+)
 
 StepName = Annotated[str, Field(min_length=1, max_length=STEP_NAME_MAX, pattern=STEP_NAME_PATTERN)]
 
@@ -243,6 +247,10 @@ class PipelineRunStatus(StatusModel):
     """Pipeline version the execution runs."""
     pipeline_version_alias: str | None = None
     """The alias spec.pipelineVersion named, as it stood when the run started."""
+    lineage: GitLineage | None = None
+    """The Git revision this run came from (also in the execution's description)."""
+    version_lineage: GitLineage | None = None
+    """The Git revision that produced the pipeline version the run executes, when the Pipeline knows it."""
     definition_hash: str | None = None
     """Hash of the definition the execution runs."""
     start_time: Timestamp | None = None

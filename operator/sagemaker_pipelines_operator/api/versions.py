@@ -70,3 +70,16 @@ class PipelineVersionSelector(ApiModel):
         if (self.id is None) == (self.alias is None):
             raise ValueError("set exactly one of id or alias")
         return self
+
+
+class GitLineage(StatusModel):
+    """The Git revision behind an applied definition or a run."""
+
+    revision: str
+    """Commit SHA, or the source's form of it (Flux: `<branch>@sha1:<sha>`)."""
+    source: str
+    """Where it was read: `annotation`, `argocd <namespace>/<app>` or `flux <namespace>/<kustomization>`."""
+    repository: str | None = None
+    """Repository URL (annotation, Argo CD) or Flux source (`GitRepository/<name>`)."""
+    version_id: int | None = None
+    """Pipelines: the SageMaker pipeline version this revision first applied (and labelled)."""

@@ -18,8 +18,10 @@ from sagemaker_pipelines_operator.errors import NotFound, Stalled, Transient, Wa
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.events import post_events
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.handlers.lineage import read_lineage
 from sagemaker_pipelines_operator.handlers.outcome import now
 from sagemaker_pipelines_operator.handlers.pipeline_aliases import sync_version_aliases
+from sagemaker_pipelines_operator.handlers.pipeline_lineage import label_applied_version
 from sagemaker_pipelines_operator.handlers.pipeline_source import load_definition
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.metrics import PIPELINE_DRIFT_TOTAL
@@ -115,6 +117,7 @@ def _sync(ctx: OperatorContext, body: Any, attempt: int) -> tuple[Verdict, dict[
     desired = desired_pipeline(pipeline, definition, cluster_id=ctx.settings.cluster_id, region=region)
     recorded = recorded_from(pipeline.status)
     api = ctx.aws.sagemaker(region, role)
+    lineage = read_lineage(ctx, body["metadata"])
     with sagemaker_name_lock(ctx, region, desired.name):
         live = read_live(api, desired.name)
         plan = plan_pipeline(desired, live, recorded)
@@ -126,6 +129,7 @@ def _sync(ctx: OperatorContext, body: Any, attempt: int) -> tuple[Verdict, dict[
             aliased: tuple[dict[str, Any], list[Event]] = ({}, [])
             if plan.action is not PipelineAction.REPORT:
                 aliased = sync_version_aliases(api, pipeline, desired.name, applied.arn, version)
+                aliased[0].update(label_applied_version(api, pipeline, applied.arn, version, lineage))
         except NotFound as exc:  # deleted between our read and our write: read again shortly
             message = f"{exc.message}; looking again"
             raise Waiting(c.PIPELINE_DELETED_IN_SAGEMAKER, message, delay=1.0) from exc

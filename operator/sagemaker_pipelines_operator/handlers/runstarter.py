@@ -23,6 +23,7 @@ from sagemaker_pipelines_operator.aws.executions import describe_execution, star
 from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Stalled, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.handlers.lineage import lineage_status, read_lineage
 from sagemaker_pipelines_operator.handlers.runapply import RunApplier
 from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
 from sagemaker_pipelines_operator.reconcile.pipelinerun import (
@@ -146,6 +147,7 @@ class RunStarter:
             allow_unmanaged=self.ctx.settings.allow_unmanaged_pipelines,
             default_region=self.ctx.aws.factory.region(None),
             source_execution_arn=self._source_arn(run, lenient=False),
+            lineage=lineage_status(read_lineage(self.ctx, run.metadata)),
         )
 
     def _pipeline(self, run: PipelineRun) -> Pipeline | None:

@@ -15,8 +15,10 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import EXECUTION_DISPLAY_NAME_PATTERN, find_condition
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunSpec, PipelineRunStatus
+from sagemaker_pipelines_operator.api.versions import GitLineage
 from sagemaker_pipelines_operator.definition.parameters import DeclaredParameter, check_run_parameters
 from sagemaker_pipelines_operator.errors import Stalled, Waiting
+from sagemaker_pipelines_operator.reconcile.lineage import execution_description
 
 WAIT_FOR_PIPELINE_SECONDS = 10.0
 """How often a run re-checks a Pipeline that is missing or not Ready (its own events also wake it)."""
@@ -36,6 +38,10 @@ class RunTarget:
     version_alias: str | None = None
     """spec.pipelineVersion.alias, resolved to `version_id` from the Pipeline's status."""
     definition_hash: str | None = None
+    lineage: GitLineage | None = None
+    """The Git revision the run came from."""
+    version_lineage: GitLineage | None = None
+    """The Git revision that produced `version_id`, when the Pipeline recorded it."""
     source_execution_arn: str | None = None
     """Selective execution: the execution whose outputs the unselected steps reuse."""
     pipeline_label: str | None = None
@@ -62,6 +68,7 @@ def resolve_target(
     allow_unmanaged: bool,
     default_region: str,
     source_execution_arn: str | None = None,
+    lineage: GitLineage | None = None,
 ) -> RunTarget:
     """The pipeline to start, or Waiting (Pipeline missing or not Ready yet) or Stalled."""
     spec = run.spec
@@ -79,6 +86,7 @@ def resolve_target(
             pipeline_name=spec.pipeline_name,
             region=default_region,
             version_id=spec.pipeline_version.id if spec.pipeline_version else None,
+            lineage=lineage,
             source_execution_arn=source,
             pipeline_label=spec.pipeline_name,
         )
@@ -115,6 +123,10 @@ def resolve_target(
         version_id=version_id,
         version_alias=spec.pipeline_version.alias if spec.pipeline_version else None,
         definition_hash=status.definition_hash if applied else None,
+        lineage=lineage,
+        version_lineage=status.lineage
+        if status.lineage is not None and status.lineage.version_id == version_id
+        else None,
         source_execution_arn=source,
         pipeline_label=ref,
     )
@@ -188,8 +200,11 @@ def start_request(
     name = display_name(run)
     if name:
         request["PipelineExecutionDisplayName"] = name
-    if spec.description:
-        request["PipelineExecutionDescription"] = spec.description
+    description = execution_description(
+        spec.description, str(run.metadata.get("name")), status.lineage, status.version_lineage
+    )
+    if description:
+        request["PipelineExecutionDescription"] = description
     if spec.parallelism:
         request["ParallelismConfiguration"] = {
             "MaxParallelExecutionSteps": spec.parallelism.max_parallel_execution_steps
