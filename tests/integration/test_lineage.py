@@ -63,7 +63,7 @@ def test_a_ci_annotation_labels_the_version_and_the_execution(
     version = labelled_version(sagemaker_client, kube, 1)
     assert version["PipelineVersionDisplayName"] == "git-3f2a9c1d5e7b"
     assert version["PipelineVersionDescription"] == (
-        f"Applied from git {REPO}@{SHA_MARCH} (annotation) by Pipeline {namespace}/train"
+        f"Applied from git revision {SHA_MARCH} of {REPO} (annotation) by Pipeline {namespace}/train"
     )
 
     run = with_metadata(
@@ -76,8 +76,8 @@ def test_a_ci_annotation_labels_the_version_and_the_execution(
     described = sagemaker_client.describe_pipeline_execution(PipelineExecutionArn=status["executionArn"])
     assert described["PipelineExecutionDescription"] == (
         "weekly retrain | "
-        f"PipelineRun audited from git {REPO}@{SHA_APRIL} (annotation) | "
-        f"pipeline version 1 from git {REPO}@{SHA_MARCH} (annotation)"
+        f"PipelineRun audited from git revision {SHA_APRIL} of {REPO} (annotation) | "
+        f"pipeline version 1 from git revision {SHA_MARCH} of {REPO} (annotation)"
     )
 
 
@@ -147,7 +147,7 @@ def test_argocd_annotation_tracking_reads_the_revision_being_synced(
     assert status["lineage"]["source"] == f"argocd {namespace}/ml"
     described = sagemaker_client.describe_pipeline_execution(PipelineExecutionArn=status["executionArn"])
     assert (
-        f"PipelineRun synced from git {REPO}@{SHA_APRIL} (argocd {namespace}/ml)"
+        f"PipelineRun synced from git revision {SHA_APRIL} of {REPO} (argocd {namespace}/ml)"
         in (described["PipelineExecutionDescription"])
     )
 

@@ -18,6 +18,8 @@ from sagemaker_pipelines_operator.reconcile.lineage import (
     lineage_from_annotations,
     lineage_from_owner,
     pipeline_lineage_status,
+    revision_in_description,
+    version_description,
     version_display_name,
 )
 
@@ -148,13 +150,13 @@ VERSION = GitLineage(revision="v1", source="flux ns/apps", repository="GitReposi
     [
         (None, None, None, None),
         ("d", None, None, "d"),
-        (None, RUN, None, "PipelineRun nightly from git r1 (annotation)"),
+        (None, RUN, None, "PipelineRun nightly from git revision r1 (annotation)"),
         (
             "d",
             RUN,
             VERSION,
-            "d | PipelineRun nightly from git r1 (annotation)"
-            " | pipeline version 3 from git GitRepository/x@v1 (flux ns/apps)",
+            "d | PipelineRun nightly from git revision r1 (annotation)"
+            " | pipeline version 3 from git revision v1 of GitRepository/x (flux ns/apps)",
         ),
     ],
     ids=["nothing", "description-only", "run-only", "all"],
@@ -188,3 +190,12 @@ def test_a_version_keeps_the_revision_that_produced_it(
     recorded: GitLineage | None, seen: Lineage | None, version: int, expected: GitLineage | None
 ) -> None:
     assert pipeline_lineage_status(recorded, seen, version) == expected
+
+
+@pytest.mark.parametrize(
+    "lineage",
+    [Lineage(SHA, "annotation"), Lineage(f"main@sha1:{SHA}", "flux ns/apps", "GitRepository/x")],
+    ids=["bare-sha", "flux-revision-with-repository"],
+)
+def test_the_revision_reads_back_from_the_version_description(lineage: Lineage) -> None:
+    assert revision_in_description(version_description(lineage, "ns", "train")) == lineage.revision

@@ -23,6 +23,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "sagemaker_pipelines_operator.cli.test",
     "sagemaker_pipelines_operator.cli.dev",
     "sagemaker_pipelines_operator.cli.rerun",
+    "sagemaker_pipelines_operator.cli.history",
+    "sagemaker_pipelines_operator.cli.compare",
 )
 
 

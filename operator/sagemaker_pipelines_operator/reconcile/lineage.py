@@ -123,10 +123,21 @@ def version_display_name(lineage: Lineage) -> str:
     return f"git-{cleaned}" if cleaned else "git"
 
 
+VERSION_DESCRIPTION_PREFIX = "Applied from git revision "
+
+
 def version_description(lineage: Lineage, namespace: str, name: str) -> str:
-    where = f"{lineage.repository}@" if lineage.repository else ""
-    text = f"Applied from git {where}{lineage.revision} ({lineage.source}) by Pipeline {namespace}/{name}"
+    """`Applied from git revision <rev>[ of <repo>] (<source>) by Pipeline <ns>/<name>`; the
+    revision is the first word after the prefix (`revision_in_description` reads it back)."""
+    text = f"{VERSION_DESCRIPTION_PREFIX}{_where(lineage)} by Pipeline {namespace}/{name}"
     return text[:_DESCRIPTION_MAX]
+
+
+def revision_in_description(description: str | None) -> str | None:
+    """The revision a version description written by `version_description` names."""
+    if not description or not description.startswith(VERSION_DESCRIPTION_PREFIX):
+        return None
+    return description.removeprefix(VERSION_DESCRIPTION_PREFIX).split(" ", 1)[0] or None
 
 
 def execution_description(
@@ -136,16 +147,18 @@ def execution_description(
     lines in SageMaker. None when there is nothing to say."""
     lines = [description] if description else []
     if run_lineage is not None:
-        lines.append(f"PipelineRun {run} from git {_where(run_lineage)}")
+        lines.append(f"PipelineRun {run} from git revision {_where(run_lineage)}")
     if version_lineage is not None:
-        lines.append(f"pipeline version {version_lineage.version_id} from git {_where(version_lineage)}")
+        lines.append(
+            f"pipeline version {version_lineage.version_id} from git revision {_where(version_lineage)}"
+        )
     # One line: the model's pattern `.*` (a full match) refuses line breaks.
     return " | ".join(lines)[:_DESCRIPTION_MAX] if lines else None
 
 
-def _where(lineage: GitLineage) -> str:
-    repository = f"{lineage.repository}@" if lineage.repository else ""
-    return f"{repository}{lineage.revision} ({lineage.source})"
+def _where(lineage: GitLineage | Lineage) -> str:
+    repository = f" of {lineage.repository}" if lineage.repository else ""
+    return f"{lineage.revision}{repository} ({lineage.source})"
 
 
 def version_label_due(recorded: GitLineage | None, lineage: Lineage | None, version_id: int | None) -> bool:
