@@ -3,14 +3,17 @@ the UpdatePipelineVersion alias writes that put a Pipeline's declared aliases in
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
+from sagemaker_pipelines_operator.api.schedule import PipelineSchedule
 from sagemaker_pipelines_operator.api.versions import VersionAlias
 from sagemaker_pipelines_operator.errors import Stalled, Waiting
 from sagemaker_pipelines_operator.reconcile.runstart import resolve_target, start_request
+from sagemaker_pipelines_operator.reconcile.schedule import run_manifest
 from sagemaker_pipelines_operator.reconcile.version_aliases import (
     AliasWrite,
     desired_aliases,
@@ -131,3 +134,15 @@ def test_alias_write_request_is_update_pipeline_versions_shape() -> None:
 def test_pipeline_run_model_refuses_an_alias_pin_without_a_pipeline_ref() -> None:
     with pytest.raises(ValueError, match=r"pipelineVersion\.alias needs pipelineRef"):
         PipelineRun.model_validate({"spec": {"pipelineName": "x", "pipelineVersion": {"alias": "a"}}})
+
+
+def test_a_schedules_run_carries_the_templates_pin_and_experiment() -> None:
+    template = {**REF, "pipelineVersion": {"alias": "challenger"}, "mlflowExperimentName": "churn-ab"}
+    schedule = PipelineSchedule.model_validate(
+        {
+            "metadata": {"name": "nightly", "namespace": "ml", "uid": "u"},
+            "spec": {"schedule": "0 2 * * *", "runTemplate": {"spec": template}},
+        }
+    )
+    spec = run_manifest(schedule, datetime(2026, 3, 2, 2, 0, tzinfo=UTC))["spec"]
+    assert spec["pipelineVersion"] == {"alias": "challenger"} and spec["mlflowExperimentName"] == "churn-ab"
