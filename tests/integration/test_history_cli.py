@@ -138,3 +138,21 @@ def test_compare_shows_versions_parameters_and_step_outcomes_side_by_side(
         aws_test_env, "compare", "champion-run", "nope", "-n", namespace, "--kubeconfig", str(kubeconfig_path)
     )
     assert missing.returncode == 1 and f"pipelineruns {namespace}/nope not found" in missing.stderr
+
+
+def test_diff_between_two_versions_shows_the_definition_change(
+    champion_and_challenger_runs: dict[str, Any], aws_test_env: dict[str, str]
+) -> None:
+    name = champion_and_challenger_runs["pipeline"]["pipelineName"]
+    done = smpo(aws_test_env, "diff", "--versions", name, "1", "2", "--region", "us-east-1")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [f"--- {name} version 1", f"+++ {name} version 2"]
+    assert any(line.startswith("-") and '"Train"' in line for line in lines)
+    assert any(line.startswith("+") and '"TrainDeeper"' in line for line in lines)
+    same = smpo(aws_test_env, "diff", "--versions", name, "2", "2", "--region", "us-east-1")
+    assert same.stdout == f"{name}: versions 2 and 2 have the same definition\n"
+    bad = smpo(aws_test_env, "diff", "--versions", name, "1", "two", "--region", "us-east-1")
+    assert bad.returncode == 2 and "needs two version ids" in bad.stderr
+    missing = smpo(aws_test_env, "diff", "--versions", name, "1", "9", "--region", "us-east-1")
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
