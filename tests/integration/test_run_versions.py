@@ -185,3 +185,18 @@ def test_a_schedules_run_template_keeps_the_pin(kube: Kube, kube_api: client.Api
     )
     assert stored["spec"]["runTemplate"]["spec"]["pipelineVersion"] == {"alias": "challenger"}
     assert stored["spec"]["runTemplate"]["spec"]["mlflowExperimentName"] == "churn-ab"
+
+
+def test_a_run_pinned_to_a_version_sagemaker_lacks_fails_naming_it_and_starts_nothing(
+    kube: Kube, operator: Any, sagemaker_client: Any
+) -> None:
+    kube.ready_pipeline(definition_doc=OLD)
+    kube.create(run_manifest("ghost", pipelineVersion={"id": 9}))
+    status = kube.wait_phase("ghost", "Failed")
+    assert status["pipelineVersionId"] == 9 and "executionArn" not in status
+    name = kube.status("Pipeline", "train")["pipelineName"]
+    assert status["failureReason"] == (
+        "StartPipelineExecution: ResourceNotFound: Pipeline version 9 of pipeline "
+        f"'arn:aws:sagemaker:us-east-1:123456789012:pipeline/{name}' does not exist."
+    )
+    assert sagemaker_client.list_pipeline_executions(PipelineName="train")["PipelineExecutionSummaries"] == []
