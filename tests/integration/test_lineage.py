@@ -175,7 +175,7 @@ def test_flux_labels_read_the_kustomizations_applied_revision(
     described = labelled_version(sagemaker_client, kube, 1)
     assert described["PipelineVersionDisplayName"] == "git-3f2a9c1d5e7b"
     assert described["PipelineVersionDescription"].startswith(
-        f"Applied from git GitRepository/ml-platform@{revision}"
+        f"Applied from git revision {revision} of GitRepository/ml-platform (flux {namespace}/ml)"
     )
 
 
