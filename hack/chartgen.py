@@ -3,6 +3,7 @@
 - helm/sagemaker-pipelines-operator/crds/: `smpo crds` output (ours and kopf's peering CRDs);
 - helm/sagemaker-pipelines-operator/README.md: the values table from values.yaml comments;
 - manifests/install/: the kustomize base, from `helm template` with default values;
+- manifests/lineage/: the chart's Git-lineage Roles (Argo CD in argocd, Flux in flux-system);
 - manifests/argocd/argocd-cm-patch.yaml: manifests/argocd/health.lua registered for our kinds.
 
     python hack/chartgen.py [--check]      (needs helm on PATH or in $SMPO_BIN_DIR)
@@ -23,6 +24,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CHART = ROOT / "helm" / "sagemaker-pipelines-operator"
 INSTALL = ROOT / "manifests" / "install"
+LINEAGE = ROOT / "manifests" / "lineage"
+LINEAGE_NAMESPACES = ("argocd", "flux-system")
 ARGOCD = ROOT / "manifests" / "argocd"
 INSTALL_NAMESPACE = "sagemaker-pipelines-operator"
 RELEASE = "sagemaker-pipelines-operator"
@@ -70,8 +73,8 @@ def helm_binary() -> str:
     return found
 
 
-def default_render(helm: str) -> list[dict[str, Any]]:
-    """Objects of `helm template` with default values (CRDs included)."""
+def default_render(helm: str, *extra: str) -> list[dict[str, Any]]:
+    """Objects of `helm template` with default values (CRDs included) and `extra` arguments."""
     out = subprocess.run(
         [
             helm,
@@ -83,6 +86,7 @@ def default_render(helm: str) -> list[dict[str, Any]]:
             "--include-crds",
             "--kube-version",
             KUBE_VERSION,
+            *extra,
         ],
         check=False,
         capture_output=True,
@@ -123,6 +127,34 @@ def install_base(helm: str) -> dict[str, str]:
     }
     files["kustomization.yaml"] = INSTALL_HEADER + _dump(kustomization)
     return files
+
+
+def lineage_files(helm: str) -> dict[Path, str]:
+    """manifests/lineage/: the chart's lineage Roles for Argo CD in `argocd` and Flux in
+    `flux-system`, for kustomize users to add beside the base (their least RBAC for Git lineage)."""
+    argocd, flux = LINEAGE_NAMESPACES
+    objs = default_render(
+        helm,
+        "--set",
+        f"rbac.argocdApplicationNamespaces={{{argocd}}}",
+        "--set",
+        f"rbac.fluxKustomizationNamespaces={{{flux}}}",
+        "--show-only",
+        "templates/lineage-rbac.yaml",
+    )
+    for obj in objs:
+        for label in HELM_ONLY_LABELS:
+            obj["metadata"].get("labels", {}).pop(label, None)
+    header = INSTALL_HEADER.replace("(default values)", f"(lineage Roles in {argocd} and {flux})")
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": ["rbac.yaml"],
+    }
+    return {
+        LINEAGE / "rbac.yaml": header + "---\n".join(_dump(o) for o in objs),
+        LINEAGE / "kustomization.yaml": header + _dump(kustomization),
+    }
 
 
 def argocd_patch() -> str:
@@ -187,7 +219,7 @@ def drift(files: dict[Path, str]) -> list[str]:
     """Paths whose content differs from `files`, plus stale files in the generated directories."""
     stale = [
         p
-        for d in (CHART / "crds", INSTALL, INSTALL / "crds")
+        for d in (CHART / "crds", INSTALL, INSTALL / "crds", LINEAGE)
         for p in sorted(d.glob("*.yaml"))
         if p not in files
     ]
@@ -202,12 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     helm = helm_binary()
     if args.check:
         # The install base is rendered from the chart on disk, so a stale chart shows up twice.
-        stale = drift({**chart_files(), **install_files(helm)})
+        stale = drift({**chart_files(), **install_files(helm), **lineage_files(helm)})
         for path in stale:
             print(f"out of date: {path} (run `python hack/chartgen.py`)", file=sys.stderr)
         return 1 if stale else 0
     _write(chart_files(), (CHART / "crds",))
     _write(install_files(helm), (INSTALL, INSTALL / "crds"))
+    _write(lineage_files(helm), (LINEAGE,))
     return 0
 
 

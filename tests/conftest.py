@@ -22,4 +22,6 @@ pytest_plugins = [
     "tests.fixtures.alertmanager",
     # The SDK 3.x environment for renders in a subprocess: sdk3_python.
     "tests.fixtures.sdk3",
+    # Argo CD's and Flux's real CRDs for Git lineage: gitops_crds.
+    "tests.fixtures.gitops",
 ]

@@ -99,6 +99,7 @@ class Execution:
     failure_reason: str | None = None
     parallelism: int | None = None
     selective: dict[str, Any] | None = None
+    mlflow_experiment: str | None = None
     # pending | running | succeeded | failed | stopped | skipped | blocked, for every step of the plan
     progress: dict[str, str] = field(default_factory=dict)
     runs: dict[str, StepRun] = field(default_factory=dict)

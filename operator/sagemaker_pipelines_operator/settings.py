@@ -76,6 +76,8 @@ class OperatorSettings:
     """text or json (one object per line, with namespace/name fields)."""
     log_level: str = "INFO"
     """Python logging level."""
+    argocd_namespace: str = "argocd"
+    """Namespace of the Argo CD Applications named by `app.kubernetes.io/instance` labels (Git lineage)."""
 
 
 _LIST_FIELDS = {"namespaces", "allowed_role_accounts"}

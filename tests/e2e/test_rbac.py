@@ -110,6 +110,30 @@ def test_namespace_scope_without_cluster_reads_sees_only_its_own_namespace_objec
     assert granted_by_chart(kubeconfig_path, namespace, name, "default") == set()
 
 
+def test_lineage_grants_only_get_on_gitops_objects_in_the_named_namespaces(
+    install_chart: Callable[..., str], kubeconfig_path: Path, namespace: str
+) -> None:
+    name = fullname(
+        install_chart(
+            "--set",
+            f"rbac.argocdApplicationNamespaces={{{namespace}}}",
+            "--set",
+            f"rbac.fluxKustomizationNamespaces={{{namespace}}}",
+        )
+    )
+    peering = perms("clusterkopfpeerings.kopf.dev", "get", "list", "watch", "patch", "create")
+    lineage = perms("applications.argoproj.io", "get") | perms(
+        "kustomizations.kustomize.toolkit.fluxcd.io", "get"
+    )
+    assert (
+        granted_by_chart(kubeconfig_path, namespace, name, namespace)
+        == OWN_KINDS | CLUSTER_READS | peering | lineage
+    )
+    assert (
+        granted_by_chart(kubeconfig_path, namespace, name, "default") == OWN_KINDS | CLUSTER_READS | peering
+    )
+
+
 # --- The operator itself, with the chart's ServiceAccount token ---------------------------------
 
 

@@ -25,8 +25,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = REPO_ROOT / "operator" / "sagemaker_pipelines_operator"
 POLICY = REPO_ROOT / "docs" / "iam-policy.json"
 # The dev stack's demo plays a human approver against the emulator (a package of its own, outside
-# PACKAGE); it never runs with the operator's IAM role.
-NOT_CALLING_AWS = {"devstack"}
+# PACKAGE); `smpo history --from-sagemaker` (audit/) reads with the auditor's credentials. Neither
+# runs with the operator's IAM role.
+NOT_CALLING_AWS = {"devstack", "audit"}
 SERVICES = ("sagemaker", "sts", "s3", "sqs")
 ADAPTER_METHODS = {"call", "paginate"}  # SageMakerApi.call/paginate(operation_name, ...)
 INDIRECT = {"AssumeRoleCredentialFetcher": {"sts:AssumeRole"}}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sagemaker_pipelines_emulator.operations import executions, pipelines, steps, tags
+from sagemaker_pipelines_emulator.operations import executions, pipelines, steps, tags, versions
 from sagemaker_pipelines_emulator.operations.common import Handler
 
 OPERATIONS: dict[str, Handler] = {
@@ -10,6 +10,7 @@ OPERATIONS: dict[str, Handler] = {
     **executions.HANDLERS,
     **steps.HANDLERS,
     **tags.HANDLERS,
+    **versions.HANDLERS,
 }
 
 __all__ = ["OPERATIONS", "Handler"]

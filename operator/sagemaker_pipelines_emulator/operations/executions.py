@@ -16,7 +16,7 @@ from sagemaker_pipelines_emulator.operations.common import (
     replayed,
     within,
 )
-from sagemaker_pipelines_emulator.operations.pipelines import selected_version
+from sagemaker_pipelines_emulator.operations.versions import aliased_version, selected_version
 from sagemaker_pipelines_emulator.pagination import page
 from sagemaker_pipelines_emulator.selective import plan_selection
 from sagemaker_pipelines_emulator.service import Context
@@ -75,6 +75,7 @@ def start_pipeline_execution(ctx: Context, params: dict[str, Any]) -> dict[str, 
         description=params.get("PipelineExecutionDescription"),
         parallelism=parallelism["MaxParallelExecutionSteps"] if parallelism else pipeline.parallelism,
         selective=selective,
+        mlflow_experiment=params.get("MlflowExperimentName"),
     )
     pipeline.executions[execution.arn] = execution
     ctx.state.executions[execution.arn] = execution
@@ -99,6 +100,19 @@ def _experiment_config(execution: Execution) -> dict[str, str] | None:
     return values
 
 
+def _mlflow_config(execution: Execution) -> dict[str, str] | None:
+    """MLflowConfig as DescribePipelineExecution shows it: the start's MlflowExperimentName over the
+    definition's, and the tracking server ARN from the definition's MlflowConfig."""
+    declared = execution.plan.definition.get("MlflowConfig")
+    declared = declared if isinstance(declared, dict) else {}
+    config = {
+        "MlflowResourceArn": declared.get("MlflowResourceArn"),
+        "MlflowExperimentName": execution.mlflow_experiment or declared.get("MlflowExperimentName"),
+    }
+    shown = {key: value for key, value in config.items() if isinstance(value, str)}
+    return shown or None
+
+
 def describe_pipeline_execution(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     execution = find_execution(ctx, params["PipelineExecutionArn"])
     parallelism = execution.parallelism
@@ -116,6 +130,8 @@ def describe_pipeline_execution(ctx: Context, params: dict[str, Any]) -> dict[st
             "ParallelismConfiguration": {"MaxParallelExecutionSteps": parallelism} if parallelism else None,
             "SelectiveExecutionConfig": execution.selective,
             "PipelineVersionId": execution.version.version_id,
+            "MLflowConfig": _mlflow_config(execution),
+            "PipelineVersionAliases": execution.version.aliases or None,
         }
     )
 
@@ -125,7 +141,8 @@ def list_pipeline_executions(ctx: Context, params: dict[str, Any]) -> dict[str, 
     executions = [ex for ex in pipeline.executions.values() if within(ex.created, params)]
     alias = params.get("PipelineVersionAlias")
     if alias is not None:
-        executions = [ex for ex in executions if alias in ex.version.aliases]
+        aliased = aliased_version(pipeline, alias)
+        executions = [ex for ex in executions if ex.version is aliased]
     if params.get("SortBy") == "PipelineExecutionArn":
         executions.sort(key=lambda ex: ex.arn)
     else:
@@ -142,6 +159,7 @@ def list_pipeline_executions(ctx: Context, params: dict[str, Any]) -> dict[str, 
                 "PipelineExecutionDescription": ex.description,
                 "PipelineExecutionDisplayName": ex.display_name,
                 "PipelineExecutionFailureReason": ex.failure_reason,
+                "PipelineVersionAliases": ex.version.aliases or None,
             }
         )
         for ex in chunk

@@ -14,6 +14,7 @@ from sagemaker_pipelines_emulator.operations.common import (
     replayed,
     within,
 )
+from sagemaker_pipelines_emulator.operations.versions import aliases_after, selected_version
 from sagemaker_pipelines_emulator.pagination import page
 from sagemaker_pipelines_emulator.service import Context
 from sagemaker_pipelines_emulator.state import ACTIVE, Pipeline, PipelineVersion, pipeline_arn
@@ -54,7 +55,7 @@ def create_pipeline(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         parallelism=_parallelism(params),
         tags=checked_tags({}, params.get("Tags") or []),
     )
-    aliases = list(params.get("PipelineVersionAliases") or [])
+    aliases = aliases_after(None, None, [], list(params.get("PipelineVersionAliases") or []))
     pipeline.versions.append(PipelineVersion(1, text, plan, ctx.now, aliases=aliases))
     ctx.state.pipelines[name.lower()] = pipeline
     return remember(ctx, "CreatePipeline", params, {"PipelineArn": pipeline.arn})
@@ -62,12 +63,7 @@ def create_pipeline(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def update_pipeline(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     pipeline = find_pipeline(ctx, params["PipelineName"])
-    loaded = load_definition(params)
-    if loaded is not None:
-        text, plan = loaded
-        if canonical_json(plan.definition) != canonical_json(pipeline.latest.plan.definition):
-            version = PipelineVersion(len(pipeline.versions) + 1, text, plan, ctx.now)
-            pipeline.versions.append(version)
+    version = _new_version(ctx, pipeline, params)
     for key, attribute in (
         ("PipelineDisplayName", "display_name"),
         ("PipelineDescription", "description"),
@@ -77,33 +73,31 @@ def update_pipeline(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             setattr(pipeline, attribute, params[key])
     if params.get("ParallelismConfiguration") is not None:
         pipeline.parallelism = _parallelism(params)
-    for alias in params.get("PipelineVersionAliases") or []:
-        for version in pipeline.versions:
-            if alias in version.aliases:
-                version.aliases.remove(alias)
-        pipeline.latest.aliases.append(alias)
+    if version is not None:
+        pipeline.versions.append(version)
     pipeline.modified = ctx.now
     return {"PipelineArn": pipeline.arn, "PipelineVersionId": pipeline.latest.version_id}
 
 
-def selected_version(pipeline: Pipeline, params: dict[str, Any]) -> PipelineVersion:
-    version_id = params.get("PipelineVersionId")
-    alias = params.get("PipelineVersionAlias")
-    if version_id is not None:
-        version = pipeline.version(int(version_id))
-        if version is None:
-            raise errors.not_found(
-                f"Pipeline version {version_id} of pipeline '{pipeline.arn}' does not exist."
+def _new_version(ctx: Context, pipeline: Pipeline, params: dict[str, Any]) -> PipelineVersion | None:
+    """The version an UpdatePipeline creates (only when the definition changes), with its aliases;
+    aliases on an update that changes no definition are refused, as botocore's model says."""
+    aliases = list(params.get("PipelineVersionAliases") or [])
+    loaded = load_definition(params)
+    if loaded is None or canonical_json(loaded[1].definition) == canonical_json(
+        pipeline.latest.plan.definition
+    ):
+        if aliases:
+            raise errors.validation(
+                "PipelineVersionAliases can be specified only when the update changes the pipeline "
+                "definition; use UpdatePipelineVersion to change the aliases of an existing version."
             )
-        return version
-    if alias is not None:
-        for version in pipeline.versions:
-            if alias in version.aliases:
-                return version
-        raise errors.not_found(
-            f"Pipeline version alias '{alias}' of pipeline '{pipeline.arn}' does not exist."
-        )
-    return pipeline.latest
+        return None
+    text, plan = loaded
+    version_id = len(pipeline.versions) + 1
+    new = PipelineVersion(version_id, text, plan, ctx.now)
+    new.aliases = aliases_after(pipeline, new, [], aliases)
+    return new
 
 
 def describe_pipeline(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

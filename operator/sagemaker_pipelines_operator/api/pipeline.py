@@ -29,6 +29,12 @@ from sagemaker_pipelines_operator.api.common import (
     cel,
     cel_rules,
 )
+from sagemaker_pipelines_operator.api.versions import (
+    ALIASES_MAX,
+    AppliedVersionAlias,
+    GitLineage,
+    VersionAlias,
+)
 
 OWNER_TAG_KEY = "sagemaker.pipelines.dev/owner"
 """Tag the operator puts on every SageMaker pipeline it creates: `<cluster>/<namespace>/<name>`."""
@@ -148,6 +154,21 @@ class PipelineSpec(ApiModel):
     reports it (condition Drifted)."""
     run_on_change: RunOnChange | None = None
     """Start a run whenever a new definition is applied."""
+    version_aliases: list[VersionAlias] = Field(
+        default_factory=list,
+        max_length=ALIASES_MAX,
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
+    )
+    """Aliases kept on SageMaker pipeline versions (e.g. champion, challenger); runs may target them.
+    Aliases this Pipeline applied and no longer declares are removed; others are left alone."""
+
+    @model_validator(mode="after")
+    def _unique_aliases(self) -> PipelineSpec:
+        names = [alias.name for alias in self.version_aliases]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"versionAliases: each alias may be declared once: {repeated}")
+        return self
 
     @model_validator(mode="after")
     def _no_reserved_tags(self) -> PipelineSpec:
@@ -213,6 +234,11 @@ class PipelineStatus(StatusModel):
     """The most recent run."""
     run_on_change_hash: str | None = None
     """Definition hash for which a runOnChange run was last created."""
+    version_aliases: list[AppliedVersionAlias] = Field(default_factory=list)
+    """The declared aliases as applied in SageMaker: which version holds each."""
+    lineage: GitLineage | None = None
+    """The Git revision that produced the applied version (also in its SageMaker display name and
+    description)."""
 
 
 class Pipeline(ApiModel):

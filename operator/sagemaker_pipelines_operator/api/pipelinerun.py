@@ -27,6 +27,11 @@ from sagemaker_pipelines_operator.api.common import (
     cel,
     cel_rules,
 )
+from sagemaker_pipelines_operator.api.versions import (
+    GitLineage,
+    MlflowExperimentName,
+    PipelineVersionSelector,
+)
 
 StepName = Annotated[str, Field(min_length=1, max_length=STEP_NAME_MAX, pattern=STEP_NAME_PATTERN)]
 
@@ -103,14 +108,23 @@ class PipelineRunSpec(ApiModel):
             "has(self.pipelineRef) != has(self.pipelineName)",
             "set exactly one of pipelineRef or pipelineName",
         ),
+        cel(
+            "!has(self.pipelineVersion) || !has(self.pipelineVersion.alias) || has(self.pipelineRef)",
+            "pipelineVersion.alias needs pipelineRef: the alias is resolved from the Pipeline's status",
+            ".pipelineVersion",
+        ),
     )
 
     pipeline_ref: LocalObjectReference | None = None
     """A Pipeline in this namespace; the run waits until it is Ready."""
     pipeline_name: PipelineNameStr | None = None
     """An existing SageMaker pipeline not managed here (only where the operator allows it)."""
+    pipeline_version: PipelineVersionSelector | None = None
+    """The pipeline version to run, by id or alias; unset runs the version the Pipeline applied."""
     parameters: ParameterValues = Field(default_factory=dict)
     """Parameter values, checked against the pipeline's declared parameters before starting."""
+    mlflow_experiment_name: MlflowExperimentName | None = None
+    """MLflow experiment (SageMaker managed MLflow) the execution records to."""
     display_name: (
         Annotated[
             str,
@@ -142,6 +156,10 @@ class PipelineRunSpec(ApiModel):
     def _exactly_one_pipeline(self) -> PipelineRunSpec:
         if (self.pipeline_ref is None) == (self.pipeline_name is None):
             raise ValueError("set exactly one of pipelineRef or pipelineName")
+        if self.pipeline_version and self.pipeline_version.alias and self.pipeline_ref is None:
+            raise ValueError(
+                "pipelineVersion.alias needs pipelineRef: the alias is resolved from the Pipeline's status"
+            )
         return self
 
 
@@ -227,6 +245,12 @@ class PipelineRunStatus(StatusModel):
     """SageMaker execution ARN."""
     pipeline_version_id: int | None = None
     """Pipeline version the execution runs."""
+    pipeline_version_alias: str | None = None
+    """The alias spec.pipelineVersion named, as it stood when the run started."""
+    lineage: GitLineage | None = None
+    """The Git revision this run came from (also in the execution's description)."""
+    version_lineage: GitLineage | None = None
+    """The Git revision that produced the pipeline version the run executes, when the Pipeline knows it."""
     definition_hash: str | None = None
     """Hash of the definition the execution runs."""
     start_time: Timestamp | None = None

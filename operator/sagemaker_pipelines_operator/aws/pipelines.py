@@ -79,3 +79,14 @@ def list_pipeline_executions(api: SageMakerApi, name: str) -> list[dict[str, Any
 
 def stop_pipeline_execution(api: SageMakerApi, arn: str, token: str) -> None:
     api.call("StopPipelineExecution", PipelineExecutionArn=arn, ClientRequestToken=token)
+
+
+def version_aliases(api: SageMakerApi, name: str) -> dict[int, list[str]]:
+    """Every version of the pipeline with its aliases (ListPipelineVersions, all pages)."""
+    summaries = api.paginate("ListPipelineVersions", "PipelineVersionSummaries", PipelineName=name)
+    return {int(v["PipelineVersionId"]): list(v.get("PipelineVersionAliases") or []) for v in summaries}
+
+
+def update_pipeline_version(api: SageMakerApi, request: Mapping[str, Any]) -> None:
+    """UpdatePipelineVersion: a version's aliases, display name or description."""
+    api.call("UpdatePipelineVersion", **request)

@@ -26,7 +26,15 @@ def register(subparsers: Any) -> None:
             "start. Only read calls are made."
         ),
     )
-    add_input_arguments(parser)
+    add_input_arguments(parser, required=False)
+    parser.add_argument(
+        "--versions",
+        nargs=3,
+        metavar=("PIPELINE", "A", "B"),
+        default=None,
+        help="instead of PATHs: the definition diff between versions A and B of SageMaker pipeline "
+        "PIPELINE (ids; read-only)",
+    )
     parser.add_argument(
         "--format",
         choices=("text", "markdown", "json"),
@@ -47,6 +55,39 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.versions is not None:
+        return _version_diff(args)
+    if not args.paths:
+        print("smpo diff: give PATHs, or --versions PIPELINE A B", file=sys.stderr)
+        return EXIT_USAGE
+    return _manifest_diff(args)
+
+
+def _version_diff(args: argparse.Namespace) -> int:
+    """`--versions PIPELINE A B`: DescribePipeline of each version, then their definition diff."""
+    from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
+    from sagemaker_pipelines_operator.definition import definition_diff
+    from sagemaker_pipelines_operator.errors import ReconcileError
+
+    name, *ids = args.versions
+    if not all(i.isdigit() and int(i) > 0 for i in ids):
+        print(f"smpo diff: --versions needs two version ids, got {ids[0]!r} and {ids[1]!r}", file=sys.stderr)
+        return EXIT_USAGE
+    api = AwsAccess(args.region, tps=10.0, burst=20).sagemaker(args.region)
+    try:
+        texts = [
+            api.call("DescribePipeline", PipelineName=name, PipelineVersionId=int(i))["PipelineDefinition"]
+            for i in ids
+        ]
+    except ReconcileError as exc:
+        print(f"smpo diff: cannot read SageMaker: {exc.message}", file=sys.stderr)
+        return EXIT_INVALID
+    diff = definition_diff(texts[0], texts[1], f"{name} version {ids[0]}", f"{name} version {ids[1]}")
+    sys.stdout.write(diff or f"{name}: versions {ids[0]} and {ids[1]} have the same definition\n")
+    return EXIT_OK
+
+
+def _manifest_diff(args: argparse.Namespace) -> int:
     from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
     from sagemaker_pipelines_operator.changes.observe import observe
     from sagemaker_pipelines_operator.changes.plan import Context, plan_changes, run_targets, targets

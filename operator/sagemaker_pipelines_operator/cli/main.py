@@ -22,6 +22,9 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "sagemaker_pipelines_operator.cli.render",
     "sagemaker_pipelines_operator.cli.test",
     "sagemaker_pipelines_operator.cli.dev",
+    "sagemaker_pipelines_operator.cli.rerun",
+    "sagemaker_pipelines_operator.cli.history",
+    "sagemaker_pipelines_operator.cli.compare",
 )
 
 

@@ -35,9 +35,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    """The PATH arguments shared with `smpo diff`."""
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files, directories, or - for stdin")
+def add_input_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """The PATH arguments shared with `smpo diff` (where --versions makes them optional)."""
+    parser.add_argument(
+        "paths", nargs="+" if required else "*", metavar="PATH", help="files, directories, or - for stdin"
+    )
     parser.add_argument(
         "--namespace",
         default=None,

@@ -18,11 +18,15 @@ from sagemaker_pipelines_operator.errors import NotFound, Stalled, Transient, Wa
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.events import post_events
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.handlers.lineage import read_lineage
 from sagemaker_pipelines_operator.handlers.outcome import now
+from sagemaker_pipelines_operator.handlers.pipeline_aliases import sync_version_aliases
+from sagemaker_pipelines_operator.handlers.pipeline_lineage import label_applied_version
 from sagemaker_pipelines_operator.handlers.pipeline_source import load_definition
 from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.metrics import PIPELINE_DRIFT_TOTAL
 from sagemaker_pipelines_operator.reconcile.backoff import backoff_delay
+from sagemaker_pipelines_operator.reconcile.lineage import Lineage
 from sagemaker_pipelines_operator.reconcile.pipeline import (
     DesiredPipeline,
     LivePipeline,
@@ -114,6 +118,7 @@ def _sync(ctx: OperatorContext, body: Any, attempt: int) -> tuple[Verdict, dict[
     desired = desired_pipeline(pipeline, definition, cluster_id=ctx.settings.cluster_id, region=region)
     recorded = recorded_from(pipeline.status)
     api = ctx.aws.sagemaker(region, role)
+    lineage = read_lineage(ctx, body["metadata"])
     with sagemaker_name_lock(ctx, region, desired.name):
         live = read_live(api, desired.name)
         plan = plan_pipeline(desired, live, recorded)
@@ -121,11 +126,14 @@ def _sync(ctx: OperatorContext, body: Any, attempt: int) -> tuple[Verdict, dict[
             raise Stalled(c.OWNED_ELSEWHERE, plan.message)
         try:
             applied = apply_plan(api, plan, desired, recorded, live, uid=str(body["metadata"]["uid"]))
+            extra_fields, extra_events = version_writes(
+                api, pipeline, plan, desired=desired, applied=applied, recorded=recorded, lineage=lineage
+            )
         except NotFound as exc:  # deleted between our read and our write: read again shortly
             message = f"{exc.message}; looking again"
             raise Waiting(c.PIPELINE_DELETED_IN_SAGEMAKER, message, delay=1.0) from exc
-    post_events(ctx, KIND, body["metadata"], plan_events(plan, desired, applied.version_id))
-    fields = pipeline_status_fields(plan, desired, recorded, applied, now=now())
+    post_events(ctx, KIND, body["metadata"], plan_events(plan, desired, applied.version_id) + extra_events)
+    fields = pipeline_status_fields(plan, desired, recorded, applied, now=now()) | extra_fields
     if "driftCount" in fields:
         PIPELINE_DRIFT_TOTAL.labels(namespace=namespace, pipeline=name).inc()
     if plan.action is not PipelineAction.REPORT and pipeline.spec.run_on_change is not None:
@@ -165,6 +173,25 @@ def apply_plan(
     if version is None and (recorded.pipeline_version_id is None or plan.action is PipelineAction.ADOPT):
         version = sm.latest_version_id(api, desired.name)
     return Applied(live.arn, version, None if plan.writes else live.last_modified)
+
+
+def version_writes(
+    api: SageMakerApi,
+    pipeline: Pipeline,
+    plan: PipelinePlan,
+    *,
+    desired: DesiredPipeline,
+    applied: Applied,
+    recorded: Recorded,
+    lineage: Lineage | None,
+) -> tuple[dict[str, Any], list[Event]]:
+    """After the definition is applied: the declared version aliases and the applied version's Git
+    label (UpdatePipelineVersion); nothing under REPORT, which writes nothing."""
+    if plan.action is PipelineAction.REPORT:
+        return {}, []
+    version = applied.version_id if applied.version_id is not None else recorded.pipeline_version_id
+    fields, events = sync_version_aliases(api, pipeline, desired.name, applied.arn, version)
+    return fields | label_applied_version(api, pipeline, applied.arn, version, lineage), events
 
 
 def run_on_change(

@@ -19,6 +19,7 @@ from sagemaker_pipelines_operator.aws.run_executions import SageMakerExecutions
 from sagemaker_pipelines_operator.errors import ReconcileError, Transient
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.kube import ApiServerObjects, ObjectRef
+from sagemaker_pipelines_operator.handlers.lineage import lineage_status, read_lineage
 from sagemaker_pipelines_operator.handlers.outcome import parse_error, reconcile_pass, write_verdict
 from sagemaker_pipelines_operator.handlers.runinputs import RunInputs
 from sagemaker_pipelines_operator.handlers.runmetrics import RunMetrics
@@ -70,7 +71,10 @@ def _new_runtime(ctx: OperatorContext) -> RunRuntime:
     # their TTL armed as much as those the poller sees finish.
     writer.on_finished.append(tracker.expire_after_ttl)
     inputs = RunInputs(
-        kube, allow_unmanaged=settings.allow_unmanaged_pipelines, default_region=ctx.aws.factory.region(None)
+        kube,
+        allow_unmanaged=settings.allow_unmanaged_pipelines,
+        default_region=ctx.aws.factory.region(None),
+        lineage=lambda metadata: lineage_status(read_lineage(ctx, metadata)),
     )
     reconciler = RunReconciler(
         inputs,

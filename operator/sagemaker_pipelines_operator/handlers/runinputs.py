@@ -1,23 +1,40 @@
-"""What a run reads from Kubernetes before it starts: the Pipeline it references (its target)
-and, for selective execution, the source run's execution ARN. Reads only, through the seam."""
+"""What a run reads from Kubernetes before it starts: the Pipeline it references (its target),
+for selective execution the source run's execution ARN, and its Git lineage. Reads only."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
+from sagemaker_pipelines_operator.api.versions import GitLineage
 from sagemaker_pipelines_operator.errors import Waiting
 from sagemaker_pipelines_operator.handlers.kube import KubeObjects, ObjectRef
 from sagemaker_pipelines_operator.reconcile.runstart import RunTarget, resolve_target, source_run_arn
 
 
+def _no_lineage(_: Mapping[str, Any]) -> GitLineage | None:
+    return None
+
+
 class RunInputs:
-    def __init__(self, kube: KubeObjects, *, allow_unmanaged: bool, default_region: str) -> None:
+    def __init__(
+        self,
+        kube: KubeObjects,
+        *,
+        allow_unmanaged: bool,
+        default_region: str,
+        lineage: Callable[[Mapping[str, Any]], GitLineage | None] = _no_lineage,
+    ) -> None:
         self.kube = kube
         self.allow_unmanaged = allow_unmanaged
         self.default_region = default_region
+        self.lineage = lineage
+        """The Git revision behind a run's metadata (handlers/lineage), for its execution's description."""
 
     def target(self, run: PipelineRun) -> RunTarget:
         """The pipeline to start; Waiting or Stalled (errors.py) when there is none yet."""
@@ -34,6 +51,7 @@ class RunInputs:
             allow_unmanaged=self.allow_unmanaged,
             default_region=self.default_region,
             source_execution_arn=self.source_arn(run, lenient=False),
+            lineage=self.lineage(run.metadata),
         )
 
     def source_arn(self, run: PipelineRun, *, lenient: bool) -> str | None:

@@ -189,6 +189,9 @@ def _plan_pending(run: PipelineRun, target: RunTarget | None, now: datetime) -> 
             "pipeline_name": target.pipeline_name,
             "region": target.region,
             "pipeline_version_id": target.version_id,
+            "pipeline_version_alias": target.version_alias,
+            "lineage": target.lineage,
+            "version_lineage": target.version_lineage,
             "definition_hash": target.definition_hash,
             "attempts": 1,
         }

@@ -15,8 +15,10 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import EXECUTION_DISPLAY_NAME_PATTERN, find_condition
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunSpec, PipelineRunStatus
+from sagemaker_pipelines_operator.api.versions import GitLineage
 from sagemaker_pipelines_operator.definition.parameters import DeclaredParameter, check_run_parameters
 from sagemaker_pipelines_operator.errors import Stalled, Waiting
+from sagemaker_pipelines_operator.reconcile.lineage import execution_description
 
 WAIT_FOR_PIPELINE_SECONDS = 10.0
 """How often a run re-checks a Pipeline that is missing or not Ready (its own events also wake it)."""
@@ -31,8 +33,15 @@ class RunTarget:
     declared: tuple[DeclaredParameter, ...] | None = None
     """Declared parameters; None for unmanaged pipelines (SageMaker checks them)."""
     version_id: int | None = None
-    """The Pipeline's applied version; the start pins it so the run executes what was Ready."""
+    """The version to start: spec.pipelineVersion's, else the Pipeline's applied one (pinned, so the
+    run executes what was Ready)."""
+    version_alias: str | None = None
+    """spec.pipelineVersion.alias, resolved to `version_id` from the Pipeline's status."""
     definition_hash: str | None = None
+    lineage: GitLineage | None = None
+    """The Git revision the run came from."""
+    version_lineage: GitLineage | None = None
+    """The Git revision that produced `version_id`, when the Pipeline recorded it."""
     source_execution_arn: str | None = None
     """Selective execution: the execution whose outputs the unselected steps reuse."""
     pipeline_label: str | None = None
@@ -59,6 +68,7 @@ def resolve_target(
     allow_unmanaged: bool,
     default_region: str,
     source_execution_arn: str | None = None,
+    lineage: GitLineage | None = None,
 ) -> RunTarget:
     """The pipeline to start, or Waiting (Pipeline missing or not Ready yet) or Stalled."""
     spec = run.spec
@@ -75,6 +85,8 @@ def resolve_target(
         return RunTarget(
             pipeline_name=spec.pipeline_name,
             region=default_region,
+            version_id=spec.pipeline_version.id if spec.pipeline_version else None,
+            lineage=lineage,
             source_execution_arn=source,
             pipeline_label=spec.pipeline_name,
         )
@@ -96,18 +108,49 @@ def resolve_target(
         )
     status = pipeline.status
     assert status.pipeline_name is not None  # _not_ready checks it
+    version_id = pinned_version_id(run, pipeline)
+    applied = version_id == status.pipeline_version_id
     return RunTarget(
         pipeline_name=status.pipeline_name,
         region=status.region or pipeline.spec.region or default_region,
+        # The status describes the applied version only; SageMaker checks another version's parameters.
         declared=tuple(
             DeclaredParameter(p.name, p.type, p.default, required=p.default is None)
             for p in status.parameters
-        ),
-        version_id=status.pipeline_version_id,
-        definition_hash=status.definition_hash,
+        )
+        if applied
+        else None,
+        version_id=version_id,
+        version_alias=spec.pipeline_version.alias if spec.pipeline_version else None,
+        definition_hash=status.definition_hash if applied else None,
+        lineage=lineage,
+        version_lineage=status.lineage
+        if status.lineage is not None and status.lineage.version_id == version_id
+        else None,
         source_execution_arn=source,
         pipeline_label=ref,
     )
+
+
+def pinned_version_id(run: PipelineRun, pipeline: Pipeline) -> int | None:
+    """The version id a run of a Ready `pipeline` starts: its pin by id, its alias as the Pipeline
+    applied it, else the applied version. An alias not applied (yet) is Waiting: a commit that
+    declares an alias and a run using it arrives together."""
+    selector = run.spec.pipeline_version
+    if selector is None:
+        return pipeline.status.pipeline_version_id
+    if selector.id is not None:
+        return selector.id
+    held = {alias.name: alias.version_id for alias in pipeline.status.version_aliases}
+    if selector.alias not in held:
+        declared = [alias.name for alias in pipeline.status.version_aliases]
+        raise Waiting(
+            c.WAITING_FOR_PIPELINE,
+            f"Pipeline '{pipeline.metadata.get('name')}' has no version alias '{selector.alias}' applied"
+            f" (applied: {', '.join(declared) or 'none'}); declare it in spec.versionAliases",
+            WAIT_FOR_PIPELINE_SECONDS,
+        )
+    return held[selector.alias]
 
 
 def _not_ready(pipeline: Pipeline) -> str | None:
@@ -157,14 +200,19 @@ def start_request(
     name = display_name(run)
     if name:
         request["PipelineExecutionDisplayName"] = name
-    if spec.description:
-        request["PipelineExecutionDescription"] = spec.description
+    description = execution_description(
+        spec.description, str(run.metadata.get("name")), status.lineage, status.version_lineage
+    )
+    if description:
+        request["PipelineExecutionDescription"] = description
     if spec.parallelism:
         request["ParallelismConfiguration"] = {
             "MaxParallelExecutionSteps": spec.parallelism.max_parallel_execution_steps
         }
     if status.pipeline_version_id is not None:
         request["PipelineVersionId"] = status.pipeline_version_id
+    if spec.mlflow_experiment_name:
+        request["MlflowExperimentName"] = spec.mlflow_experiment_name
     if spec.selective_execution:
         if not source_execution_arn:
             raise ValueError("selective execution needs the source execution ARN")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunSpec
 from sagemaker_pipelines_operator.definition import check_run_parameters, declared_parameters
 from sagemaker_pipelines_operator.definition.steps import iter_steps
@@ -106,6 +107,10 @@ def _run_spec_findings(
         return
     if pipeline.model is None:
         return  # its own errors are already reported
+    pinned = list(_pin_findings(owner, base, pipeline, spec))
+    if pinned:
+        yield from pinned
+        return
     definition = manifests.definition(pipeline).definition
     if definition is None:
         return
@@ -116,6 +121,27 @@ def _run_spec_findings(
             if step not in names:
                 path = (*base, "selectiveExecution", "steps", index)
                 yield owner.finding(path, f"Pipeline '{pipeline.name}' has no step '{step}'")
+
+
+def _pin_findings(
+    owner: Resource, base: FieldPath, pipeline: Resource, spec: PipelineRunSpec
+) -> Iterator[Finding]:
+    """A pin on a version other than the one in these manifests: an undeclared alias would make the
+    run wait forever (error); another version's parameters are not here to check (notice)."""
+    pin = spec.pipeline_version
+    if pin is None or not isinstance(pipeline.model, Pipeline):
+        return
+    aliases = {alias.name: alias for alias in pipeline.model.spec.version_aliases}
+    if pin.alias is not None and pin.alias not in aliases:
+        declared = ", ".join(sorted(aliases)) or "none"
+        message = f"Pipeline '{pipeline.name}' declares no version alias '{pin.alias}' (declared: {declared})"
+        yield owner.finding((*base, "pipelineVersion", "alias"), message)
+    elif pin.id is not None or aliases[str(pin.alias)].version_id is not None:
+        note = (
+            f"runs a pinned version of Pipeline '{pipeline.name}', not the definition in these manifests; "
+            "its parameters are checked by SageMaker when the run starts"
+        )
+        yield owner.finding((*base, "pipelineVersion"), note, Severity.NOTICE)
 
 
 def _parameter_findings(
