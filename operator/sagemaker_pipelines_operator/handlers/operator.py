@@ -31,6 +31,9 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 """How long an exiting operator lets in-flight handlers finish their status writes."""
 TIMER_EXIT_SECONDS = 1.0
 """How long a stopping timer may take to write the result of the pass it has just finished."""
+TRANSPORT_SETTLE_SECONDS = 0.25
+"""A last pause before the loop may end, so that the TLS connections kopf aborted finish closing
+their sockets (aiohttp's documented graceful-shutdown pause; aiohttp#1925)."""
 STOP_POLL_SECONDS = 1.0
 """The slice a threading.Event stop flag is waited for in (it has no awaitable form)."""
 RECURSION_LIMIT = 40_000
@@ -190,6 +193,9 @@ async def run_operator(
         await asyncio.gather(*helpers, return_exceptions=True)
         await stop_servers(servers)
         executor.shutdown(wait=False, cancel_futures=True)
+        # Closing transports close their sockets in later loop iterations; no public API says
+        # when they are done (the loop's transport list is private), so a fixed pause stands in.
+        await asyncio.sleep(TRANSPORT_SETTLE_SECONDS)
 
 
 async def _relay(stop_flag: asyncio.Event | threading.Event | None, requested: asyncio.Event) -> None:
