@@ -57,7 +57,8 @@ def test_chart_installs_upgrades_with_every_option_and_uninstalls_cleanly(
     )
 
     # Every option on; the CRDs stay with crds/ (they exist, owned by no release) and the watched
-    # namespace is the test's, so the KopfPeering objects have somewhere to live.
+    # namespace is the test's, so the KopfPeering objects (and the Git-lineage Roles, meant for
+    # Argo CD's and Flux's namespaces) have somewhere to live.
     run(
         helm,
         "upgrade",
@@ -73,6 +74,10 @@ def test_chart_installs_upgrades_with_every_option_and_uninstalls_cleanly(
         "crds.enabled=false",
         "--set",
         f"operator.namespaces={{{namespace}}}",
+        "--set",
+        f"rbac.argocdApplicationNamespaces={{{namespace}}}",
+        "--set",
+        f"rbac.fluxKustomizationNamespaces={{{namespace}}}",
     )
     kinds = live(kubeconfig_path, namespace, "networkpolicy,servicemonitor,kopfpeering")["items"]
     assert sorted(i["kind"] for i in kinds) == ["KopfPeering", "NetworkPolicy", "ServiceMonitor"]
