@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from tests.fixtures.image import (
     pod_run_args,
     write_token_dir,
 )
-from tests.fixtures.kube import REPO_ROOT, service_account_token
+from tests.fixtures.kube import REPO_ROOT, refusals, service_account_token
 from tests.fixtures.operator import AWS_TEST_ENV
 from tests.fixtures.prometheus import free_port
 from tests.fixtures.runs import Kube, run_manifest, wait_for
@@ -207,7 +206,7 @@ def test_image_runs_a_pipeline_as_the_chart_deploys_it(
         lambda: kube.get("PipelineRun", "image-run") is None and kube.get("Pipeline", "image-check") is None,
         what="the run's and the pipeline's finalizers",
     )
-    denied = [line for line in container.logs().splitlines() if re.search(r"\b403\b|[Ff]orbidden", line)]
+    denied = refusals(container.logs())
     assert not denied, denied
 
 

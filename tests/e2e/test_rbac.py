@@ -18,7 +18,7 @@ from sagemaker_pipelines_operator import GROUP
 from sagemaker_pipelines_operator.settings import OperatorSettings
 from tests.fixtures.argocd import argocd_health
 from tests.fixtures.chart import fullname, kubectl
-from tests.fixtures.kube import service_account_token
+from tests.fixtures.kube import refusals, service_account_token
 from tests.fixtures.operator import RunningOperator, start
 from tests.fixtures.runs import Kube, run_manifest, wait_for
 
@@ -213,5 +213,5 @@ def test_operator_with_the_chart_service_account_runs_a_pipeline_without_permiss
 
     kube.delete("Pipeline", "rbac-check")
     wait_for(lambda: kube.get("Pipeline", "rbac-check") is None, what="the Pipeline's finalizer")
-    denied = [r.getMessage() for r in caplog.records if re.search(r"403|[Ff]orbidden", r.getMessage())]
+    denied = refusals("\n".join(r.getMessage() for r in caplog.records))
     assert not denied, denied

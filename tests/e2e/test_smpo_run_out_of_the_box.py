@@ -9,7 +9,6 @@ The default ports 8080 and 8081 are used, as a user gets them, so /readyz is rea
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import time
 import urllib.request
@@ -22,7 +21,7 @@ from kubernetes import client, config
 
 from sagemaker_pipelines_operator.controlplane import ClusterInfo, down, up
 from tests.fixtures.chart import kubectl
-from tests.fixtures.kube import REPO_ROOT, service_account_token
+from tests.fixtures.kube import REPO_ROOT, refusals, service_account_token
 from tests.fixtures.operator import AWS_TEST_ENV
 from tests.fixtures.runs import Kube, definition, pipeline_manifest, run_manifest, wait_for
 
@@ -210,7 +209,5 @@ def test_plain_smpo_run_as_the_install_manifests_service_account_reconciles(
     if shipped is not None:
         assert peering["metadata"]["uid"] == shipped, "the chart's peering object was replaced"
     assert peering.get("status"), "the operator did not announce itself in the peering object"
-    # A refusal shows as HTTP 403 / Forbidden; a bare "403" would also match a port like :59403.
-    refusals = re.findall(r"(?<![\d:])403(?!\d)|Forbidden", run.output())
-    assert not refusals, run.output()
+    assert not refusals(run.output()), run.output()
     api.close()
