@@ -92,3 +92,21 @@ def test_sagemaker_history_reads_the_revision_from_the_version_description() -> 
 def test_compare_marks_what_differs(field: str, differs: bool) -> None:
     rows = {r.name: r for r in compare_runs(run("a", 1, "Succeeded"), run("b", 2, "Failed"))}
     assert rows[field].differs is differs
+
+
+def test_compare_shows_step_outputs_side_by_side() -> None:
+    def metrics(auc: str) -> dict[str, Any]:
+        return {
+            "steps": [
+                {"name": "ReportMetrics", "status": "Succeeded", "outputs": {"auc": auc, "kind": "xgb"}}
+            ]
+        }
+
+    rows = compare_runs(
+        run("a", 1, "Succeeded", **metrics("0.91")), run("b", 2, "Succeeded", **metrics("0.93"))
+    )
+    outputs = {r.name: (r.a, r.b, r.differs) for r in rows if r.section == "step outputs"}
+    assert outputs == {
+        "ReportMetrics.auc": ("0.91", "0.93", True),
+        "ReportMetrics.kind": ("xgb", "xgb", False),
+    }

@@ -134,6 +134,35 @@ def test_step_type_learned_earlier_is_kept_when_metadata_is_empty() -> None:
     assert later[0].type == "Training"
 
 
+@pytest.mark.parametrize(
+    ("metadata", "outputs"),
+    [
+        pytest.param(
+            {"Lambda": {"Arn": "arn:fn", "OutputParameters": [{"Name": "auc", "Value": "0.93"}]}},
+            {"auc": "0.93"},
+            id="lambda",
+        ),
+        pytest.param(
+            {"Callback": {"CallbackToken": "t", "OutputParameters": [{"Name": "ok", "Value": ""}]}},
+            {"ok": ""},
+            id="callback-empty-value",
+        ),
+        pytest.param({"Lambda": {"Arn": "arn:fn"}}, {}, id="lambda-before-it-returned"),
+        pytest.param({"TrainingJob": {"Arn": "arn:job"}}, {}, id="job-has-none"),
+        pytest.param(
+            {"Lambda": {"OutputParameters": [{"Name": f"k{i}", "Value": "v"} for i in range(60)]}},
+            {f"k{i}": "v" for i in range(50)},
+            id="capped-at-botocore-maximum",
+        ),
+    ],
+)
+def test_output_parameters_of_lambda_and_callback_steps_are_kept(
+    metadata: dict[str, Any], outputs: dict[str, str]
+) -> None:
+    (step,) = steps_from_aws([entry("Step", "Succeeded", 0, Metadata=metadata)])
+    assert step.outputs == outputs
+
+
 def test_failure_reason_falls_back_to_the_execution_reason_without_failed_steps() -> None:
     assert failure_reason([], "Pipeline execution failed") == "Pipeline execution failed"
     assert failure_reason([], None) == "the execution failed (SageMaker gave no reason)"

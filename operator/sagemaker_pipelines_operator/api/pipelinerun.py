@@ -163,6 +163,9 @@ class PipelineRunSpec(ApiModel):
         return self
 
 
+STEP_OUTPUTS_MAX = 50
+"""botocore's OutputParameterList holds at most 50 (names up to 256, values up to 1,024 characters)."""
+
 StepStatusValue = Literal["Starting", "Executing", "Stopping", "Stopped", "Failed", "Succeeded"]
 
 
@@ -223,6 +226,9 @@ class RunStep(StatusModel):
     """Condition steps: True or False."""
     for_each: ForEachProgress | None = None
     """ForEach steps: the fan-out's counts."""
+    outputs: Annotated[dict[str, str], Field(max_length=STEP_OUTPUTS_MAX)] = Field(default_factory=dict)
+    """Lambda and Callback steps: the output parameters SageMaker reports (a trigger's parameter
+    expressions can read them, e.g. a model's evaluation metric)."""
 
 
 class PipelineRunStatus(StatusModel):

@@ -1,5 +1,6 @@
 """`smpo compare RUN_A RUN_B`'s model: two PipelineRuns side by side - versions, parameters, phase,
-duration and each step's outcome and duration - with the rows that differ marked."""
+duration, each step's outcome and duration, and the outputs steps returned (an evaluation's
+metrics) - with the rows that differ marked."""
 
 from __future__ import annotations
 
@@ -75,6 +76,11 @@ def compare_runs(a: PipelineRun, b: PipelineRun) -> list[Row]:
     order = [s.name for s in sa.steps] + [s.name for s in sb.steps if s.name not in steps_a]
     for name in order:
         rows.append(Row("steps", name, _step(steps_a.get(name)), _step(steps_b.get(name))))
+    for name in order:
+        out_a = steps_a[name].outputs if name in steps_a else {}
+        out_b = steps_b[name].outputs if name in steps_b else {}
+        for key in sorted(set(out_a) | set(out_b)):
+            rows.append(Row("step outputs", f"{name}.{key}", _text(out_a.get(key)), _text(out_b.get(key))))
     return rows
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sagemaker_pipelines_operator.api.pipelinerun import RunStep
+from sagemaker_pipelines_operator.api.pipelinerun import STEP_OUTPUTS_MAX, RunStep
 from sagemaker_pipelines_operator.definition.step_types import STEP_TYPE_BY_METADATA_KEY
 from sagemaker_pipelines_operator.reconcile.run_fanout import (
     fan_out_failure,
@@ -31,6 +31,11 @@ def step_from_aws(entry: Mapping[str, Any], previous: RunStep | None = None) -> 
     details: Mapping[str, Any] = metadata.get(kind) or {} if kind else {}
     job_arn = next((str(details[k]) for k in _ARN_KEYS if details.get(k)), None)
     outcome = details.get("Outcome") if kind == "Condition" else None
+    outputs = {
+        str(p.get("Name")): str(p.get("Value", ""))
+        for p in details.get("OutputParameters") or ()
+        if isinstance(p, Mapping) and p.get("Name")
+    }
     failure = entry.get("FailureReason") or (details.get("ErrorMessage") if kind == "Fail" else None)
     return RunStep(
         name=str(entry.get("StepName", "")),
@@ -42,6 +47,7 @@ def step_from_aws(entry: Mapping[str, Any], previous: RunStep | None = None) -> 
         failure_reason=str(failure) if failure else None,
         job_arn=job_arn,
         condition_outcome=str(outcome) if outcome is not None else None,
+        outputs=dict(list(outputs.items())[:STEP_OUTPUTS_MAX]),
     )
 
 
