@@ -200,3 +200,40 @@ def test_a_run_pinned_to_a_version_sagemaker_lacks_fails_naming_it_and_starts_no
         f"'arn:aws:sagemaker:us-east-1:123456789012:pipeline/{name}' does not exist."
     )
     assert sagemaker_client.list_pipeline_executions(PipelineName="train")["PipelineExecutionSummaries"] == []
+
+
+def schedule_body(template_spec: dict[str, Any], variants: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "PipelineSchedule",
+        "metadata": {"name": "ab"},
+        "spec": {"schedule": "0 3 * * *", "runTemplate": {"spec": template_spec}, "variants": variants},
+    }
+
+
+REFUSED_VARIANTS = [
+    ("repeated-name", None, [{"name": "a"}, {"name": "a"}], "variant names must be unique"),
+    (
+        "alias-without-pipeline-ref",
+        {"pipelineName": "x"},
+        [{"name": "a", "pipelineVersion": {"alias": "champion"}}],
+        "a variant's version alias needs runTemplate.spec.pipelineRef",
+    ),
+    ("name-pattern", None, [{"name": "Champion"}], "should match"),
+    ("name-too-long", None, [{"name": "c" * 21}], "Too long"),
+    ("too-many", None, [{"name": f"v{i}"} for i in range(9)], "must have at most 8 items"),
+]
+
+
+@pytest.mark.parametrize(
+    ("template", "variants", "message"),
+    [r[1:] for r in REFUSED_VARIANTS],
+    ids=[r[0] for r in REFUSED_VARIANTS],
+)
+def test_the_api_server_refuses_bad_variants_and_nothing_is_created(
+    kube: Kube, template: dict[str, Any] | None, variants: list[dict[str, Any]], message: str
+) -> None:
+    with pytest.raises(ApiException) as caught:
+        kube.create(schedule_body(template or run_manifest("x")["spec"], variants))
+    assert caught.value.status == 422 and message in caught.value.body, caught.value.body
+    assert kube.get("PipelineSchedule", "ab") is None

@@ -130,3 +130,22 @@ def test_api_server_refuses_a_trigger_without_exactly_one_source(kube: Kube, sou
         kube.create(body)
     assert refused.value.status == 422
     assert "set exactly one of sqs, alertmanager or pipelineRun" in str(refused.value.body)
+
+
+@pytest.mark.parametrize(
+    ("variants", "message"),
+    [
+        pytest.param(["champion"], "should have at least 2 items", id="one"),
+        pytest.param(["champion", "champion"], "Duplicate value", id="repeated"),
+        pytest.param(["champion", "Challenger"], "should match", id="pattern"),
+    ],
+)
+def test_api_server_refuses_a_bad_join_and_nothing_is_created(
+    kube: Kube, variants: list[str], message: str
+) -> None:
+    body = chain_manifest()
+    body["spec"]["source"]["pipelineRun"]["join"] = {"variants": variants}
+    with pytest.raises(ApiException) as refused:
+        kube.create(body)
+    assert refused.value.status == 422 and message in str(refused.value.body), refused.value.body
+    assert kube.get("PipelineTrigger", "train-after-prep") is None

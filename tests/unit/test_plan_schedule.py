@@ -15,6 +15,7 @@ from sagemaker_pipelines_operator.reconcile.schedule import (
     SCHEDULE_UID_LABEL,
     SCHEDULED_TIME_ANNOTATION,
     STALLED_SLEEP_SECONDS,
+    VARIANT_LABEL,
     ScheduledRun,
     plan_schedule,
     run_name,
@@ -62,7 +63,7 @@ def owned(
 
 def test_nothing_is_due_before_the_first_scheduled_time() -> None:
     plan = plan_schedule(schedule(), [], at(9, 59))
-    assert plan.create is None and plan.status.next_schedule_time == at(10, 0)
+    assert not plan.create and plan.status.next_schedule_time == at(10, 0)
     assert plan.wake_after == 60
     ready = find_condition(plan.status.conditions, c.READY)
     assert ready is not None and (ready.status, ready.reason) == ("True", c.SCHEDULED)
@@ -70,13 +71,13 @@ def test_nothing_is_due_before_the_first_scheduled_time() -> None:
 
 def test_due_time_creates_one_owned_run_with_a_name_per_time() -> None:
     plan = plan_schedule(schedule(), [], at(10, 0, 2))
-    assert plan.create is not None
-    meta = plan.create["metadata"]
+    assert len(plan.create) == 1
+    meta = plan.create[0]["metadata"]
     assert meta["name"] == f"nightly-{int(at(10, 0).timestamp()) // 60}" == run_name("nightly", at(10, 0))
     assert meta["labels"] == {"team": "ml", SCHEDULE_UID_LABEL: UID}
     assert meta["annotations"] == {SCHEDULED_TIME_ANNOTATION: "2026-01-01T10:00:00Z"}
     assert meta["ownerReferences"][0]["uid"] == UID and meta["ownerReferences"][0]["controller"] is True
-    assert plan.create["spec"]["parameters"] == {"Epochs": "3"}
+    assert plan.create[0]["spec"]["parameters"] == {"Epochs": "3"}
     assert plan.status.last_schedule_time == at(10, 0)
     assert [a.name for a in plan.status.active] == [meta["name"]]
     assert [e.reason for e in plan.events] == [c.SCHEDULED, c.RUN_CREATED]
@@ -87,36 +88,36 @@ def test_a_handled_time_is_not_created_again() -> None:
     again = plan_schedule(
         schedule(first.status.model_dump(by_alias=True, mode="json")), [owned(0, Phase.EXECUTING)], at(10, 1)
     )
-    assert again.create is None and again.events == ()
+    assert not again.create and again.events == ()
 
 
 def test_run_created_before_a_restart_lost_the_status_is_recorded_not_duplicated() -> None:
     plan = plan_schedule(schedule(), [owned(0, None)], at(10, 0, 30))
-    assert plan.create is None and plan.status.last_schedule_time == at(10, 0)
+    assert not plan.create and plan.status.last_schedule_time == at(10, 0)
 
 
 def test_many_missed_times_catch_up_once_with_the_latest() -> None:
     plan = plan_schedule(schedule(), [], at(10, 27))
-    assert plan.create is not None
-    assert plan.create["metadata"]["annotations"][SCHEDULED_TIME_ANNOTATION] == "2026-01-01T10:25:00Z"
+    assert len(plan.create) == 1
+    assert plan.create[0]["metadata"]["annotations"][SCHEDULED_TIME_ANNOTATION] == "2026-01-01T10:25:00Z"
     assert plan.status.next_schedule_time == at(10, 30)
 
 
 def test_a_time_missed_beyond_the_starting_deadline_is_skipped_with_a_warning() -> None:
     plan = plan_schedule(schedule(startingDeadlineSeconds=60), [], at(10, 3))
-    assert plan.create is None and plan.status.last_skipped_time == at(10, 0)
+    assert not plan.create and plan.status.last_skipped_time == at(10, 0)
     assert [(e.type, e.reason) for e in plan.events] == [("Normal", c.SCHEDULED), ("Warning", c.SKIPPED)]
     later = plan_schedule(
         schedule(plan.status.model_dump(by_alias=True, mode="json"), startingDeadlineSeconds=60),
         [],
         at(10, 4),
     )
-    assert later.create is None and later.events == ()
+    assert not later.create and later.events == ()
 
 
 def test_within_the_starting_deadline_the_run_is_created_late() -> None:
     plan = plan_schedule(schedule(startingDeadlineSeconds=300), [], at(10, 3))
-    assert plan.create is not None
+    assert len(plan.create) == 1
 
 
 @pytest.mark.parametrize(
@@ -132,7 +133,7 @@ def test_concurrency_policy_with_an_active_run(policy: str, creates: bool, cance
     plan = plan_schedule(
         schedule(status, concurrencyPolicy=policy), [owned(0, Phase.EXECUTING)], at(10, 5, 1)
     )
-    assert (plan.create is not None) == creates
+    assert bool(plan.create) == creates
     assert list(plan.cancel) == cancels
     if policy == "Forbid":
         assert plan.status.last_skipped_time == at(10, 5)
@@ -142,12 +143,12 @@ def test_concurrency_policy_with_an_active_run(policy: str, creates: bool, cance
 def test_forbid_creates_when_the_previous_run_finished() -> None:
     status = {"lastScheduleTime": "2026-01-01T10:00:00Z"}
     plan = plan_schedule(schedule(status), [owned(0, Phase.SUCCEEDED, at(10, 3))], at(10, 5, 1))
-    assert plan.create is not None and plan.status.last_successful_time == at(10, 3)
+    assert len(plan.create) == 1 and plan.status.last_successful_time == at(10, 3)
 
 
 def test_suspended_schedule_creates_nothing_and_says_so() -> None:
     plan = plan_schedule(schedule(suspend=True), [], at(10, 7))
-    assert plan.create is None and plan.status.last_schedule_time is None
+    assert not plan.create and plan.status.last_schedule_time is None
     ready = find_condition(plan.status.conditions, c.READY)
     assert ready is not None and (ready.status, ready.reason) == ("True", c.SUSPENDED)
 
@@ -176,8 +177,8 @@ def test_history_limits_delete_the_oldest_finished_runs() -> None:
 def test_time_zone_decides_the_wall_clock_of_the_schedule() -> None:
     berlin = schedule(schedule="0 9 * * *", timeZone="Europe/Berlin")
     plan = plan_schedule(berlin, [], datetime(2026, 1, 2, 8, 0, 5, tzinfo=UTC))
-    assert plan.create is not None
-    assert plan.create["metadata"]["annotations"][SCHEDULED_TIME_ANNOTATION] == "2026-01-02T08:00:00Z"
+    assert len(plan.create) == 1
+    assert plan.create[0]["metadata"]["annotations"][SCHEDULED_TIME_ANNOTATION] == "2026-01-02T08:00:00Z"
     assert plan.status.next_schedule_time == datetime(2026, 1, 3, 8, 0, tzinfo=UTC)
 
 
@@ -202,3 +203,75 @@ def test_run_names_are_deterministic_and_fit_kubernetes() -> None:
 )
 def test_a_failed_pass_sleeps_by_its_verdict(verdict: Verdict, seconds: float) -> None:
     assert sleep_after(verdict, poll_max_seconds=2.0) == seconds
+
+
+ARMS = [
+    {"name": "champion", "pipelineVersion": {"alias": "champion"}},
+    {"name": "challenger", "pipelineVersion": {"alias": "challenger"}, "parameters": {"MaxDepth": "8"}},
+]
+
+
+def arm(minute: int, variant: str, phase: Phase | None, completed: datetime | None = None) -> ScheduledRun:
+    when = at(10, minute)
+    return ScheduledRun(run_name("nightly", when, variant), when, phase, completed)
+
+
+def test_variants_start_one_run_each_from_the_template_at_the_same_time() -> None:
+    plan = plan_schedule(schedule(variants=ARMS), [], at(10, 0, 5))
+    names = [m["metadata"]["name"] for m in plan.create]
+    assert names == [run_name("nightly", at(10, 0), "champion"), run_name("nightly", at(10, 0), "challenger")]
+    champion, challenger = plan.create
+    assert [m["metadata"]["labels"][VARIANT_LABEL] for m in plan.create] == ["champion", "challenger"]
+    assert {m["metadata"]["annotations"][SCHEDULED_TIME_ANNOTATION] for m in plan.create} == {
+        "2026-01-01T10:00:00Z"
+    }
+    assert champion["spec"]["pipelineVersion"] == {"alias": "champion"}
+    assert champion["spec"]["parameters"] == {"Epochs": "3"}
+    assert challenger["spec"]["parameters"] == {"Epochs": "3", "MaxDepth": "8"}
+    assert champion["metadata"]["labels"]["team"] == "ml"
+    assert [a.name for a in plan.status.active] == names
+    assert [e.reason for e in plan.events if e.reason == c.RUN_CREATED] == [c.RUN_CREATED]
+
+
+def test_a_time_whose_first_variant_was_created_before_a_restart_creates_the_rest() -> None:
+    # Forbid must not count the time's own run as "still active".
+    started = [arm(0, "champion", Phase.EXECUTING)]
+    plan = plan_schedule(schedule(variants=ARMS), started, at(10, 0, 5))
+    assert [m["metadata"]["name"] for m in plan.create] == run_names_at(0)
+    assert plan.status.last_schedule_time == at(10, 0)
+
+
+def test_a_time_with_all_its_variants_created_is_recorded_not_created_again() -> None:
+    both = [arm(0, "champion", Phase.EXECUTING), arm(0, "challenger", Phase.STARTING)]
+    plan = plan_schedule(schedule(variants=ARMS), both, at(10, 0, 5))
+    assert not plan.create and plan.status.last_schedule_time == at(10, 0)
+
+
+def test_forbid_skips_a_time_while_a_variant_of_an_earlier_time_runs() -> None:
+    earlier = [arm(0, "champion", Phase.SUCCEEDED, at(10, 2)), arm(0, "challenger", Phase.EXECUTING)]
+    status = {"lastScheduleTime": "2026-01-01T10:00:00Z"}
+    plan = plan_schedule(schedule(status, variants=ARMS), earlier, at(10, 5, 5))
+    assert not plan.create and plan.status.last_skipped_time == at(10, 5)
+
+
+def test_history_limits_count_scheduled_times_so_pairs_go_together() -> None:
+    runs = [arm(m, v, Phase.SUCCEEDED, at(10, m + 1)) for m in (0, 5, 10) for v in ("champion", "challenger")]
+    status = {"lastScheduleTime": "2026-01-01T10:10:00Z"}
+    plan = plan_schedule(schedule(status, variants=ARMS, successfulRunsHistoryLimit=2), runs, at(10, 12))
+    assert sorted(plan.delete) == sorted(
+        run_name("nightly", at(10, 0), v) for v in ("champion", "challenger")
+    )
+
+
+def test_variant_names_are_unique_and_aliases_need_a_pipeline_ref() -> None:
+    with pytest.raises(ValueError, match="variant names must be unique; repeated: champion"):
+        schedule(variants=[ARMS[0], ARMS[0]])
+    by_name = {"pipelineName": "churn-model"}
+    with pytest.raises(ValueError, match="variants champion, challenger name a version alias"):
+        PipelineSchedule.model_validate(
+            {"spec": {"schedule": "@daily", "runTemplate": {"spec": by_name}, "variants": ARMS}}
+        )
+
+
+def run_names_at(minute: int) -> list[str]:
+    return [run_name("nightly", at(10, minute), v) for v in ("champion", "challenger")]

@@ -119,3 +119,92 @@ def test_event_document_is_the_upstream_run() -> None:
     assert event.document["run"]["status"]["executionArn"] == "arn:a"
     assert event.document["source"] == "pipelineRun"
     assert event.detail == "PipelineRun a Succeeded"
+
+
+JOIN = PipelineRunSource.model_validate(
+    {
+        "pipelineRef": {"name": "prep"},
+        "phases": ["Succeeded"],
+        "join": {"variants": ["champion", "challenger"]},
+    }
+)
+
+
+def arm(
+    variant: str, phase: str, completed: str | None, scheduled: str = "2026-12-01T09:00:00Z"
+) -> dict[str, Any]:
+    body = run(f"nightly-{scheduled[11:13]}-{variant}", phase, completed)
+    body["metadata"]["labels"] = {
+        "sagemaker.pipelines.dev/schedule-uid": "s-1",
+        "sagemaker.pipelines.dev/variant": variant,
+    }
+    body["metadata"]["annotations"] = {"sagemaker.pipelines.dev/scheduled-time": scheduled}
+    return body
+
+
+@pytest.mark.parametrize(
+    ("runs", "events"),
+    [
+        pytest.param([arm("champion", "Succeeded", "2026-12-01T10:00:00Z")], 0, id="one-arm-finished"),
+        pytest.param(
+            [arm("champion", "Succeeded", "2026-12-01T10:00:00Z"), arm("challenger", "Executing", None)],
+            0,
+            id="other-arm-running",
+        ),
+        pytest.param(
+            [
+                arm("champion", "Succeeded", "2026-12-01T10:00:00Z"),
+                arm("challenger", "Failed", "2026-12-01T10:01:00Z"),
+            ],
+            0,
+            id="other-arm-failed",
+        ),
+        pytest.param(
+            [
+                arm("champion", "Succeeded", "2026-12-01T10:00:00Z"),
+                arm("challenger", "Succeeded", "2026-12-01T10:01:00Z"),
+            ],
+            1,
+            id="both-succeeded",
+        ),
+        pytest.param(
+            [
+                arm("champion", "Succeeded", "2026-12-01T10:00:00Z"),
+                arm("challenger", "Succeeded", "2026-12-01T10:01:00Z", scheduled="2026-12-01T08:00:00Z"),
+            ],
+            0,
+            id="arms-of-different-times",
+        ),
+    ],
+)
+def test_a_join_is_one_event_once_every_variant_of_a_time_finished(
+    runs: list[dict[str, Any]], events: int
+) -> None:
+    assert len(upstream_events(JOIN, runs, None)) == events
+
+
+def test_a_join_event_carries_each_variant_and_the_time_of_the_last_to_finish() -> None:
+    champion = arm("champion", "Succeeded", "2026-12-01T10:05:00Z")
+    challenger = arm("challenger", "Succeeded", "2026-12-01T10:01:00Z")
+    (event,) = upstream_events(JOIN, [challenger, champion], None)
+    assert event.id == "pipelineRun:join:s-1:2026-12-01T09:00:00Z"
+    assert event.time == datetime(2026, 12, 1, 10, 5, tzinfo=UTC)
+    assert event.document["runs"]["champion"]["metadata"]["name"] == champion["metadata"]["name"]
+    assert event.document["runs"]["challenger"]["metadata"]["name"] == challenger["metadata"]["name"]
+    assert event.document["scheduledTime"] == "2026-12-01T09:00:00Z"
+    names = champion["metadata"]["name"], challenger["metadata"]["name"]
+    assert event.detail == f"PipelineRuns {names[0]} Succeeded, {names[1]} Succeeded"
+    # A pair completed before the trigger existed is history; its last finisher is the baseline.
+    created = datetime(2026, 12, 1, 10, 5, tzinfo=UTC)
+    assert creation_second_baseline(JOIN, [challenger, champion], created) == [champion["metadata"]["uid"]]
+    assert (
+        upstream_events(JOIN, [challenger, champion], created, baseline=[champion["metadata"]["uid"]]) == []
+    )
+
+
+def test_join_variants_are_unique_and_at_least_two() -> None:
+    base = {"pipelineRef": {"name": "prep"}}
+    with pytest.raises(ValueError, match="variants must be unique; repeated: a"):
+        PipelineRunSource.model_validate({**base, "join": {"variants": ["a", "a"]}})
+    with pytest.raises(ValueError, match="at least 2"):
+        PipelineRunSource.model_validate({**base, "join": {"variants": ["a"]}})

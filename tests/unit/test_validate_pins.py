@@ -59,3 +59,51 @@ def test_pinned_runs_are_checked_against_the_declared_aliases(
     path.write_text(PIPELINE + f"  pipelineVersion: {pin}\n  parameters: {parameters}\n")
     assert main(["validate", str(path)]) == code
     assert says in capsys.readouterr().out
+
+
+SCHEDULE = """\
+---
+apiVersion: sagemaker.pipelines.dev/v1alpha1
+kind: PipelineSchedule
+metadata: {name: nightly, namespace: ml}
+spec:
+  schedule: "@daily"
+  runTemplate: {spec: {pipelineRef: {name: train}, parameters: {Epochs: "5"}}}
+  variants:
+"""
+
+
+@pytest.mark.parametrize(
+    ("variants", "code", "says"),
+    [
+        pytest.param(
+            ["{name: champion, pipelineVersion: {alias: champio}}", "{name: challenger}"],
+            1,
+            "error: PipelineSchedule/nightly: spec.variants[0].pipelineVersion.alias: "
+            "Pipeline 'train' declares no version alias 'champio'",
+            id="undeclared-alias",
+        ),
+        pytest.param(
+            ["{name: a}", "{name: b, parameters: {Epoch: '3'}}"],
+            1,
+            "error: PipelineSchedule/nightly: spec.variants[1].parameters.Epoch: unknown parameter 'Epoch'",
+            id="arm-parameter-checked",
+        ),
+        pytest.param(
+            [
+                "{name: champion, pipelineVersion: {alias: champion}}",
+                "{name: challenger, pipelineVersion: {alias: challenger}}",
+            ],
+            0,
+            "notice: PipelineSchedule/nightly: spec.variants[0].pipelineVersion: runs a pinned version",
+            id="pinned-arm-notice",
+        ),
+    ],
+)
+def test_schedule_variants_are_checked_as_each_arm_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], variants: list[str], code: int, says: str
+) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(PIPELINE + SCHEDULE + "".join(f"    - {v}\n" for v in variants))
+    assert main(["validate", str(path)]) == code
+    assert says in capsys.readouterr().out

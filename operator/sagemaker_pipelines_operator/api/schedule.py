@@ -6,15 +6,26 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from sagemaker_pipelines_operator.api.common import (
     ApiModel,
     Condition,
+    ParameterValues,
     StatusModel,
     Timestamp,
+    cel,
+    cel_rules,
 )
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunSpec
+from sagemaker_pipelines_operator.api.versions import PipelineVersionSelector
+
+VARIANT_NAME_MAX = 20
+"""A short suffix for run names (`<schedule>-<minutes>-<variant>`) and a label value."""
+VARIANTS_MAX = 8
+VariantName = Annotated[
+    str, Field(min_length=1, max_length=VARIANT_NAME_MAX, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+]
 
 
 class RunTemplateMetadata(ApiModel):
@@ -35,13 +46,42 @@ class RunTemplate(ApiModel):
     """Spec for created runs."""
 
 
+class RunVariant(ApiModel):
+    """One arm of a champion/challenger (A/B) schedule: the template's run with another version
+    (and, if wanted, other parameter values), started at the same scheduled time."""
+
+    name: VariantName
+    """Names the arm: the run's name suffix and its `sagemaker.pipelines.dev/variant` label."""
+    pipeline_version: PipelineVersionSelector | None = None
+    """The version this arm runs, by id or alias; unset: the template's."""
+    parameters: ParameterValues = Field(default_factory=dict)
+    """Parameter values merged over the template's (leave unset to run both arms on the same inputs)."""
+
+
 class PipelineScheduleSpec(ApiModel):
     """When and how to create PipelineRuns."""
+
+    model_config = cel_rules(
+        cel(
+            "!has(self.variants) || self.variants.all(v, self.variants.exists_one(w, w.name == v.name))",
+            "variant names must be unique",
+            ".variants",
+        ),
+        cel(
+            "!has(self.variants) || has(self.runTemplate.spec.pipelineRef)"
+            " || self.variants.all(v, !has(v.pipelineVersion) || !has(v.pipelineVersion.alias))",
+            "a variant's version alias needs runTemplate.spec.pipelineRef",
+            ".variants",
+        ),
+    )
 
     schedule: Annotated[str, Field(min_length=1, max_length=256)]
     """Cron expression (5 fields, or @hourly/@daily/...)."""
     run_template: RunTemplate
     """The run to create."""
+    variants: Annotated[list[RunVariant], Field(max_length=VARIANTS_MAX)] = Field(default_factory=list)
+    """Champion/challenger: each scheduled time creates one run per variant, all from the template
+    (same inputs), each with its own version. History limits then count scheduled times."""
     time_zone: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     """IANA time zone of the schedule; defaults to UTC."""
     suspend: bool = False
@@ -62,6 +102,26 @@ class PipelineScheduleSpec(ApiModel):
         if not croniter.is_valid(value) or len(value.split()) > 5:
             raise ValueError(f"not a valid 5-field cron expression: {value!r}")
         return value
+
+    @field_validator("variants")
+    @classmethod
+    def _unique_variants(cls, value: list[RunVariant]) -> list[RunVariant]:
+        names = [v.name for v in value]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"variant names must be unique; repeated: {', '.join(repeated)}")
+        return value
+
+    @model_validator(mode="after")
+    def _aliases_need_a_pipeline_ref(self) -> PipelineScheduleSpec:
+        if self.run_template.spec.pipeline_ref is None:
+            aliased = [v.name for v in self.variants if v.pipeline_version and v.pipeline_version.alias]
+            if aliased:
+                raise ValueError(
+                    f"variants {', '.join(aliased)} name a version alias,"
+                    " which needs runTemplate.spec.pipelineRef"
+                )
+        return self
 
     @field_validator("time_zone")
     @classmethod

@@ -28,7 +28,7 @@ from sagemaker_pipelines_operator.api.common import (
     cel_rules,
 )
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
-from sagemaker_pipelines_operator.api.schedule import RunTemplate
+from sagemaker_pipelines_operator.api.schedule import VARIANTS_MAX, RunTemplate, VariantName
 
 SQS_QUEUE_URL_PATTERN = r"^https?://[^\s/]+(/[^\s]*)?$"
 EXPRESSION_MAX = 1024
@@ -78,6 +78,25 @@ class AlertmanagerSource(ApiModel):
     """Firing alerts whose labels include all of these start a run; resolved alerts never do."""
 
 
+class RunJoin(ApiModel):
+    """Wait for the variants of one scheduled time (a PipelineSchedule with `variants`): one event
+    once each named variant's run finished in one of the phases, carrying them all as `runs.<variant>`."""
+
+    variants: Annotated[
+        list[VariantName],
+        Field(min_length=2, max_length=VARIANTS_MAX, json_schema_extra={"x-kubernetes-list-type": "set"}),
+    ]
+    """The variants to wait for, e.g. [champion, challenger]."""
+
+    @field_validator("variants")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        repeated = sorted({v for v in value if value.count(v) > 1})
+        if repeated:
+            raise ValueError(f"variants must be unique; repeated: {', '.join(repeated)}")
+        return value
+
+
 class PipelineRunSource(ApiModel):
     """Chaining: a run of another Pipeline in this namespace reached one of the given phases."""
 
@@ -87,6 +106,8 @@ class PipelineRunSource(ApiModel):
         default_factory=lambda: [PipelineRunPhase.SUCCEEDED]
     )
     """Final phases of the upstream run that start a run of this trigger."""
+    join: RunJoin | None = None
+    """Champion/challenger: one event per scheduled time once all the named variants finished."""
 
     @field_validator("phases")
     @classmethod

@@ -168,8 +168,8 @@ def _apply(kube: KubeObjects, schedule: PipelineSchedule, plan: SchedulePlan) ->
     ref = ObjectRef.of(schedule.metadata)
     for name in plan.cancel:
         kube.patch(RUNS, ObjectRef(ref.namespace, name), {"spec": {"cancel": True}})
-    if plan.create is not None:
-        kube.create(RUNS, ref.namespace, plan.create)
+    for manifest in plan.create:
+        kube.create(RUNS, ref.namespace, manifest)
     for name in plan.delete:
         kube.delete(RUNS, ObjectRef(ref.namespace, name))
     if dump(plan.status) != dump(schedule.status):

@@ -19,13 +19,20 @@ from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import K8S_NAME_MAX, dump, rfc3339
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
-from sagemaker_pipelines_operator.api.schedule import ActiveRun, PipelineSchedule, PipelineScheduleStatus
+from sagemaker_pipelines_operator.api.schedule import (
+    ActiveRun,
+    PipelineSchedule,
+    PipelineScheduleStatus,
+    RunVariant,
+)
 from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict, apply_verdict, ready, requeue_of
 
 SCHEDULE_UID_LABEL = f"{GROUP}/schedule-uid"
 """Label on runs a schedule created (a UID: label values cannot hold long object names)."""
 SCHEDULED_TIME_ANNOTATION = f"{GROUP}/scheduled-time"
 """Annotation on runs a schedule created: the scheduled time, RFC 3339 UTC."""
+VARIANT_LABEL = f"{GROUP}/variant"
+"""Label on runs of a schedule with variants: the variant (champion/challenger arm) it runs."""
 STALLED_SLEEP_SECONDS = 3600.0
 """A schedule that is blocked (an invalid spec) sleeps until its spec changes (which wakes it)."""
 
@@ -48,8 +55,8 @@ class ScheduledRun:
 @dataclass(frozen=True)
 class SchedulePlan:
     status: PipelineScheduleStatus
-    create: dict[str, Any] | None = None
-    """The PipelineRun manifest to create (owned by the schedule)."""
+    create: tuple[dict[str, Any], ...] = ()
+    """The PipelineRun manifests to create (owned by the schedule): one, or one per variant."""
     cancel: tuple[str, ...] = ()
     """Active runs to cancel (concurrencyPolicy Replace)."""
     delete: tuple[str, ...] = ()
@@ -59,10 +66,17 @@ class SchedulePlan:
     """Seconds until the next scheduled time."""
 
 
-def run_name(schedule_name: str, scheduled: datetime) -> str:
-    """`<schedule>-<minutes since the epoch>`, like CronJob's Jobs: unique per scheduled time."""
-    suffix = str(int(scheduled.timestamp()) // 60)
+def run_name(schedule_name: str, scheduled: datetime, variant: str | None = None) -> str:
+    """`<schedule>-<minutes since the epoch>[-<variant>]`, like CronJob's Jobs: unique per
+    scheduled time (and variant)."""
+    suffix = str(int(scheduled.timestamp()) // 60) + (f"-{variant}" if variant else "")
     return f"{schedule_name[: K8S_NAME_MAX - len(suffix) - 1]}-{suffix}"
+
+
+def run_names(schedule: PipelineSchedule, scheduled: datetime) -> list[str]:
+    """The runs one scheduled time creates: one, or one per variant."""
+    variants: list[str | None] = [v.name for v in schedule.spec.variants] or [None]
+    return [run_name(_name(schedule), scheduled, variant) for variant in variants]
 
 
 def schedule_times(expression: str, zone: str | None, now: datetime) -> tuple[datetime, datetime]:
@@ -80,10 +94,12 @@ def plan_schedule(schedule: PipelineSchedule, runs: Sequence[ScheduledRun], now:
     status = before.model_copy(deep=True)
     status.next_schedule_time = next_time
     events: list[Event] = []
-    create: dict[str, Any] | None = None
+    create: list[dict[str, Any]] = []
     cancel: list[str] = []
-    active = [r for r in runs if not r.finished]
     due, already_created = _due(schedule, latest_due, runs)
+    # A scheduled time's own runs (some created before a restart) never block or replace the rest.
+    own = set(run_names(schedule, due)) if due is not None else set()
+    active = [r for r in runs if not r.finished and r.name not in own]
     if due is not None and already_created:
         status.last_schedule_time = due  # created before a restart lost the status write
     elif due is not None and not spec.suspend:
@@ -109,22 +125,22 @@ def plan_schedule(schedule: PipelineSchedule, runs: Sequence[ScheduledRun], now:
                 events.extend(
                     Event("Normal", c.RUN_REPLACED, f"cancelling {n} to replace it") for n in cancel
                 )
-            create = run_manifest(schedule, due)
+            create = run_manifests(schedule, due)
             status.last_schedule_time = due
-            events.append(
-                Event("Normal", c.RUN_CREATED, f"created {create['metadata']['name']} for {rfc3339(due)}")
-            )
+            names = ", ".join(m["metadata"]["name"] for m in create)
+            events.append(Event("Normal", c.RUN_CREATED, f"created {names} for {rfc3339(due)}"))
     delete = _beyond_history(schedule, runs)
     events.extend(Event("Normal", c.RUN_DELETED, f"deleted {n} (history limit)") for n in delete)
-    status.active = [ActiveRun(name=r.name) for r in active if r.name not in delete]
-    if create is not None:
-        status.active.append(ActiveRun(name=create["metadata"]["name"]))
+    created = {m["metadata"]["name"] for m in create}
+    still = [r for r in runs if not r.finished and r.name not in delete and r.name not in created]
+    status.active = [ActiveRun(name=r.name) for r in still]
+    status.active.extend(ActiveRun(name=m["metadata"]["name"]) for m in create)
     status.last_successful_time = _last_success(before.last_successful_time, runs)
     status, became = _with_conditions(schedule, status, now)
     if became is not None:
         events.insert(0, became)
     wake = max(1.0, (next_time - now).total_seconds())
-    return SchedulePlan(status, create, tuple(cancel), tuple(delete), tuple(events), wake)
+    return SchedulePlan(status, tuple(create), tuple(cancel), tuple(delete), tuple(events), wake)
 
 
 def _name(schedule: PipelineSchedule) -> str:
@@ -141,7 +157,8 @@ def _due(
     since = max(handled) if handled else _created(schedule)
     if since is not None and latest_due <= since:
         return None, False
-    return latest_due, any(r.name == run_name(_name(schedule), latest_due) for r in runs)
+    existing = {r.name for r in runs}
+    return latest_due, all(name in existing for name in run_names(schedule, latest_due))
 
 
 def _created(schedule: PipelineSchedule) -> datetime | None:
@@ -153,17 +170,35 @@ def _created(schedule: PipelineSchedule) -> datetime | None:
     return datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
 
 
-def run_manifest(schedule: PipelineSchedule, scheduled: datetime) -> dict[str, Any]:
-    """The PipelineRun for `scheduled`: the template, owned by the schedule, labelled to be found."""
+def run_manifests(schedule: PipelineSchedule, scheduled: datetime) -> list[dict[str, Any]]:
+    """The PipelineRuns for `scheduled`: the template's run, or one per variant."""
+    if not schedule.spec.variants:
+        return [run_manifest(schedule, scheduled)]
+    return [run_manifest(schedule, scheduled, variant) for variant in schedule.spec.variants]
+
+
+def run_manifest(
+    schedule: PipelineSchedule, scheduled: datetime, variant: RunVariant | None = None
+) -> dict[str, Any]:
+    """The PipelineRun for `scheduled` (and `variant`): the template, owned by the schedule,
+    labelled to be found."""
     meta = schedule.metadata
     template = schedule.spec.run_template
+    spec = dump(template.spec)
+    labels = {**template.metadata.labels, SCHEDULE_UID_LABEL: str(meta.get("uid", ""))}
+    if variant is not None:
+        labels[VARIANT_LABEL] = variant.name
+        if variant.pipeline_version is not None:
+            spec["pipelineVersion"] = dump(variant.pipeline_version)
+        if variant.parameters:
+            spec["parameters"] = {**spec.get("parameters", {}), **variant.parameters}
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "PipelineRun",
         "metadata": {
-            "name": run_name(_name(schedule), scheduled),
+            "name": run_name(_name(schedule), scheduled, variant.name if variant else None),
             "namespace": meta.get("namespace"),
-            "labels": {**template.metadata.labels, SCHEDULE_UID_LABEL: str(meta.get("uid", ""))},
+            "labels": labels,
             "annotations": {**template.metadata.annotations, SCHEDULED_TIME_ANNOTATION: rfc3339(scheduled)},
             "ownerReferences": [
                 {
@@ -176,20 +211,37 @@ def run_manifest(schedule: PipelineSchedule, scheduled: datetime) -> dict[str, A
                 }
             ],
         },
-        "spec": dump(template.spec),
+        "spec": spec,
     }
 
 
 def _beyond_history(schedule: PipelineSchedule, runs: Sequence[ScheduledRun]) -> list[str]:
+    """Finished runs beyond the limits, oldest scheduled times first to go. The limits count
+    scheduled times, so a champion/challenger pair is kept or deleted together."""
     spec = schedule.spec
     finished = sorted(
         (r for r in runs if r.finished),
         key=lambda r: (r.scheduled_time.timestamp() if r.scheduled_time else 0.0, r.name),
         reverse=True,
     )
-    succeeded = [r.name for r in finished if r.phase == PipelineRunPhase.SUCCEEDED]
-    unsuccessful = [r.name for r in finished if r.phase != PipelineRunPhase.SUCCEEDED]
-    return succeeded[spec.successful_runs_history_limit :] + unsuccessful[spec.failed_runs_history_limit :]
+    succeeded = [r for r in finished if r.phase == PipelineRunPhase.SUCCEEDED]
+    unsuccessful = [r for r in finished if r.phase != PipelineRunPhase.SUCCEEDED]
+    return _beyond(succeeded, spec.successful_runs_history_limit) + _beyond(
+        unsuccessful, spec.failed_runs_history_limit
+    )
+
+
+def _beyond(newest_first: Sequence[ScheduledRun], limit: int) -> list[str]:
+    """The runs after the first `limit` scheduled times (a run without one counts on its own)."""
+    kept: set[object] = set()
+    beyond = []
+    for run in newest_first:
+        key = run.scheduled_time or run.name
+        if key not in kept and len(kept) < limit:
+            kept.add(key)
+        if key not in kept:
+            beyond.append(run.name)
+    return beyond
 
 
 def _last_success(previous: datetime | None, runs: Sequence[ScheduledRun]) -> datetime | None:

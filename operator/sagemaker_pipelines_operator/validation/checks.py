@@ -88,8 +88,19 @@ def run_parameters(manifests: ManifestSet) -> Iterator[Finding]:
     for run, run_model in manifests.runs():
         yield from _run_spec_findings(manifests, run, ("spec",), run_model.spec)
     for schedule, schedule_model in manifests.schedules():
-        base: FieldPath = ("spec", "runTemplate", "spec")
-        yield from _run_spec_findings(manifests, schedule, base, schedule_model.spec.run_template.spec)
+        template = schedule_model.spec.run_template.spec
+        if not schedule_model.spec.variants:
+            base: FieldPath = ("spec", "runTemplate", "spec")
+            yield from _run_spec_findings(manifests, schedule, base, template)
+        for index, variant in enumerate(schedule_model.spec.variants):
+            # Each arm runs the template with its own version and parameters: checked as it runs.
+            arm = template.model_copy(
+                update={
+                    "pipeline_version": variant.pipeline_version or template.pipeline_version,
+                    "parameters": {**template.parameters, **variant.parameters},
+                }
+            )
+            yield from _run_spec_findings(manifests, schedule, ("spec", "variants", index), arm)
 
 
 def _run_spec_findings(
