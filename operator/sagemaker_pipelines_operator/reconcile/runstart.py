@@ -75,21 +75,33 @@ def resolve_target(
     source = source_execution_arn or (
         spec.selective_execution.source_execution_arn if spec.selective_execution else None
     )
-    if spec.pipeline_name is not None:
-        if not allow_unmanaged:
-            raise Stalled(
-                c.UNMANAGED_PIPELINE_NOT_ALLOWED,
-                f"spec.pipelineName '{spec.pipeline_name}' names a pipeline no Pipeline resource manages, "
-                "and this operator does not allow unmanaged pipelines (--allow-unmanaged-pipelines)",
-            )
-        return RunTarget(
-            pipeline_name=spec.pipeline_name,
-            region=default_region,
-            version_id=spec.pipeline_version.id if spec.pipeline_version else None,
-            lineage=lineage,
-            source_execution_arn=source,
-            pipeline_label=spec.pipeline_name,
+    if spec.pipeline_name is None:
+        return _managed_target(run, pipeline, default_region, source, lineage)
+    if not allow_unmanaged:
+        raise Stalled(
+            c.UNMANAGED_PIPELINE_NOT_ALLOWED,
+            f"spec.pipelineName '{spec.pipeline_name}' names a pipeline no Pipeline resource manages, "
+            "and this operator does not allow unmanaged pipelines (--allow-unmanaged-pipelines)",
         )
+    return RunTarget(
+        pipeline_name=spec.pipeline_name,
+        region=default_region,
+        version_id=spec.pipeline_version.id if spec.pipeline_version else None,
+        lineage=lineage,
+        source_execution_arn=source,
+        pipeline_label=spec.pipeline_name,
+    )
+
+
+def _managed_target(
+    run: PipelineRun,
+    pipeline: Pipeline | None,
+    default_region: str,
+    source: str | None,
+    lineage: GitLineage | None,
+) -> RunTarget:
+    """The target of a run by pipelineRef: the Ready Pipeline's SageMaker pipeline and version."""
+    spec = run.spec
     assert spec.pipeline_ref is not None  # the spec validator guarantees exactly one
     ref = spec.pipeline_ref.name
     if pipeline is None or pipeline.metadata.get("deletionTimestamp"):
@@ -110,16 +122,14 @@ def resolve_target(
     assert status.pipeline_name is not None  # _not_ready checks it
     version_id = pinned_version_id(run, pipeline)
     applied = version_id == status.pipeline_version_id
+    # The status describes the applied version only; SageMaker checks another version's parameters.
+    declared = tuple(
+        DeclaredParameter(p.name, p.type, p.default, required=p.default is None) for p in status.parameters
+    )
     return RunTarget(
         pipeline_name=status.pipeline_name,
         region=status.region or pipeline.spec.region or default_region,
-        # The status describes the applied version only; SageMaker checks another version's parameters.
-        declared=tuple(
-            DeclaredParameter(p.name, p.type, p.default, required=p.default is None)
-            for p in status.parameters
-        )
-        if applied
-        else None,
+        declared=declared if applied else None,
         version_id=version_id,
         version_alias=spec.pipeline_version.alias if spec.pipeline_version else None,
         definition_hash=status.definition_hash if applied else None,
