@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from sagemaker_pipelines_operator.api import conditions as c
+from sagemaker_pipelines_operator.api.metadata import ObjectMeta
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.aws.pipeline_api import PipelinesFor
 from sagemaker_pipelines_operator.errors import ReconcileError, Waiting
-from sagemaker_pipelines_operator.handlers.kube import ObjectRef
 from sagemaker_pipelines_operator.handlers.outcome import reconcile_pass
 from sagemaker_pipelines_operator.handlers.pipeline_types import KIND, PipelineResult, PipelineSettings
 from sagemaker_pipelines_operator.reconcile.pipeline import Ownership, owner_tag_value, ownership
@@ -46,7 +46,7 @@ class PipelineDeleter:
         pipelines_for: PipelinesFor,
         role_of: Callable[[str], str | None],
         settings: PipelineSettings,
-        write_error: Callable[[Mapping[str, Any], ReconcileError], Verdict],
+        write_error: Callable[[Mapping[str, Any], ObjectMeta, ReconcileError], Verdict],
     ) -> None:
         self.pipelines_for = pipelines_for
         self.role_of = role_of
@@ -54,13 +54,13 @@ class PipelineDeleter:
         self.write_error = write_error
         """Writes why a pass could not finish (conditions, Event) and returns its verdict."""
 
-    def delete(self, body: Mapping[str, Any], post: Post) -> PipelineResult:
+    def delete(self, body: Mapping[str, Any], meta: ObjectMeta, post: Post) -> PipelineResult:
         """One deletion pass; a result without requeue lets the finalizer go."""
         with reconcile_pass(KIND) as record:
             try:
-                plan = self._step(body, post)
+                plan = self._step(body, meta, post)
             except ReconcileError as exc:
-                verdict = self.write_error(body, exc)
+                verdict = self.write_error(body, meta, exc)
                 record(verdict.result)
                 # Kept as Stalled=True, but looked at again: the finalizer stays.
                 return PipelineResult(verdict, requeue_of(verdict) or Requeue(STALLED_DELETE_RETRY, False))
@@ -70,30 +70,29 @@ class PipelineDeleter:
             post([Event(kind, reason, plan.message)])
         return PipelineResult(ready(c.DELETED, plan.message), None)
 
-    def _step(self, body: Mapping[str, Any], post: Post) -> DeletionPlan:
+    def _step(self, body: Mapping[str, Any], meta: ObjectMeta, post: Post) -> DeletionPlan:
         try:
             pipeline = Pipeline.model_validate(dict(body))
         except ValidationError:
             # A spec the models never accepted never reached SageMaker: nothing to clean up.
             return DeletionPlan(DeletionStep.RETAIN, "spec cannot be read; SageMaker left untouched")
-        ref = ObjectRef.of(body["metadata"])
         name = sagemaker_name(pipeline)
         policy = deletion_policy(pipeline.spec.deletion_policy, self.settings.default_deletion_policy)
         if not touches_sagemaker(policy):
             return plan_deletion(name, policy, None)
-        api = self.pipelines_for(pipeline.spec.region, self.role_of(ref.namespace))
+        api = self.pipelines_for(pipeline.spec.region, self.role_of(meta.namespace))
         live = api.describe(name)
         if live is None:
             return plan_deletion(name, policy, None)
-        owned = ownership(live.tags, owner_tag_value(self.settings.cluster_id, ref.namespace, ref.name))
+        owned = ownership(live.tags, owner_tag_value(self.settings.cluster_id, meta.namespace, meta.name))
         executions = api.executions(name) if owned is Ownership.OURS else []
         plan = plan_deletion(name, policy, owned, executions)
         if plan.step is DeletionStep.STOP:
             for arn in plan.stop:  # an execution gone between listing and stopping needs no stop
-                api.stop_execution(arn, request_token(str(ref.uid), "stop", arn))
+                api.stop_execution(arn, request_token(str(meta.uid), "stop", arn))
             post([Event("Normal", c.STOPPING_EXECUTIONS, plan.message)])
         if plan.step in (DeletionStep.STOP, DeletionStep.WAIT):
             raise Waiting(c.DELETING, plan.message, delay=self.settings.deletion_poll_seconds)
         if plan.step is DeletionStep.DELETE:
-            api.delete(name, request_token(str(ref.uid), "delete", name))
+            api.delete(name, request_token(str(meta.uid), "delete", name))
         return plan

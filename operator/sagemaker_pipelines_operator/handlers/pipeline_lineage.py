@@ -23,15 +23,13 @@ def label_applied_version(
     """Status fields (`lineage`); writes only for a version not labelled yet."""
     recorded = pipeline.status.lineage
     if version_label_due(recorded, lineage, version_id) and lineage is not None:
-        meta = pipeline.metadata
+        meta = pipeline.meta
         api.update_version(
             {
                 "PipelineArn": arn,
                 "PipelineVersionId": version_id,
                 "PipelineVersionDisplayName": version_display_name(lineage),
-                "PipelineVersionDescription": version_description(
-                    lineage, str(meta.get("namespace")), str(meta.get("name"))
-                ),
+                "PipelineVersionDescription": version_description(lineage, meta.namespace, meta.name),
             },
         )
     status = pipeline_lineage_status(recorded, lineage, version_id)

@@ -45,7 +45,7 @@ def load_definition(
     raw: str | bytes | Mapping[str, Any]
     try:
         if source.config_map_ref is not None:
-            raw = _configmap_value(ctx, str(pipeline.metadata["namespace"]), source.config_map_ref)
+            raw = _configmap_value(ctx, pipeline.meta.namespace, source.config_map_ref)
         elif source.s3 is not None:
             raw = _s3_object(ctx, source.s3, region, role)
         else:

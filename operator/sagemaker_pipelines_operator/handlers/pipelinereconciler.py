@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import Condition, dump, find_condition, rfc3339
+from sagemaker_pipelines_operator.api.metadata import ObjectMeta
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.aws.pipeline_api import PipelinesFor
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled, Transient
@@ -99,36 +100,38 @@ class PipelineReconciler:
 
     def reconcile(self, body: Mapping[str, Any], *, attempt: int = 0) -> PipelineResult:
         """One pass over the Pipeline `body`; `attempt` is kopf's retry count of this change."""
-        with self.lock(ObjectRef.of(body["metadata"])):
-            return self._reconcile(body, attempt)
+        meta = ObjectMeta.of(body["metadata"])
+        with self.lock(meta.ref):
+            return self._reconcile(body, meta, attempt)
 
     def resync(self, ref: ObjectRef) -> PipelineResult | None:
         """The periodic drift check, on a fresh read of the object (the timer's body may predate a
         pass that a change handler has just finished); None when nothing needed a pass."""
         with self.lock(ref):
             body = self.kube.get(PLURAL, ref.namespace, ref.name)
-            if body is None or body["metadata"].get("deletionTimestamp"):
+            meta = ObjectMeta.of(body["metadata"]) if body is not None else None
+            if body is None or meta is None or meta.deleting:
                 return None
             try:
-                action = self._resync_action(body)
+                action = self._resync_action(body, meta)
             except ValidationError:
                 return None  # already Stalled with InvalidSpec by the change handler
             except ReconcileError:
                 action = ResyncAction.RECONCILE  # a full pass writes what went wrong
             if action is ResyncAction.CONFIRM:
                 patch = {"status": {"lastSyncTime": rfc3339(self.clock())}}
-                self.kube.patch_status(PLURAL, ObjectRef.of(body["metadata"]), patch)
+                self.kube.patch_status(PLURAL, meta.ref, patch)
             if action is not ResyncAction.RECONCILE:
                 return None
-            return self._reconcile(body, 0)
+            return self._reconcile(body, meta, 0)
 
     def delete(self, body: Mapping[str, Any]) -> PipelineResult:
         """The finalizer's pass; a result with a requeue keeps the finalizer (look again then)."""
-        ref = ObjectRef.of(body["metadata"])
-        with self.lock(ref):
-            result = self.deleter.delete(body, lambda events: self._post(ref, events))
+        meta = ObjectMeta.of(body["metadata"])
+        with self.lock(meta.ref):
+            result = self.deleter.delete(body, meta, lambda events: self._post(meta.ref, events))
         if result.requeue is None:  # the finalizer goes, and with it the object
-            self.forget(ref)
+            self.forget(meta.ref)
         return result
 
     @contextmanager
@@ -146,23 +149,22 @@ class PipelineReconciler:
 
     # --- one pass ----------------------------------------------------------------------------------
 
-    def _reconcile(self, body: Mapping[str, Any], attempt: int) -> PipelineResult:
+    def _reconcile(self, body: Mapping[str, Any], meta: ObjectMeta, attempt: int) -> PipelineResult:
         with reconcile_pass(KIND) as record:
             try:
-                done = self._pass(body, attempt)
+                done = self._pass(body, meta, attempt)
             except ValidationError as exc:
                 done = _Pass(verdict_for_error(parse_error(exc)), {})
             except ReconcileError as exc:
                 done = _Pass(verdict_for_error(_with_backoff(exc, attempt)), {})
-            requeue = self._write(body, done)
+            requeue = self._write(body, meta, done)
             record(done.verdict.result)
         return PipelineResult(done.verdict, requeue)
 
-    def _pass(self, body: Mapping[str, Any], attempt: int) -> _Pass:
+    def _pass(self, body: Mapping[str, Any], meta: ObjectMeta, attempt: int) -> _Pass:
         """Observe, plan, act; raises taxonomy errors (a refusal included)."""
         pipeline = Pipeline.model_validate(dict(body))
-        ref = ObjectRef.of(body["metadata"])
-        role = self.role_of(ref.namespace)
+        role = self.role_of(meta.namespace)
         region = self.settings.region_of(pipeline.spec.region)
         definition = self.sources.definition(pipeline, region, role, attempt)
         desired = desired_pipeline(pipeline, definition, cluster_id=self.settings.cluster_id, region=region)
@@ -174,20 +176,20 @@ class PipelineReconciler:
             plan = plan_pipeline(desired, live, recorded)
             if plan.action is PipelineAction.REFUSE:
                 raise Stalled(c.OWNED_ELSEWHERE, plan.message)
-            applied = apply_plan(api, plan, desired, recorded, live, uid=str(ref.uid))
+            applied = apply_plan(api, plan, desired, recorded, live, uid=str(meta.uid))
             extra_fields, extra_events = version_writes(
                 api, pipeline, plan, desired=desired, applied=applied, recorded=recorded, lineage=lineage
             )
         # Posted now: what was written to SageMaker stays written if the rest of the pass fails.
-        self._post(ref, plan_events(plan, desired, applied.version_id) + extra_events)
+        self._post(meta.ref, plan_events(plan, desired, applied.version_id) + extra_events)
         fields = pipeline_status_fields(plan, desired, recorded, applied, now=self.clock()) | extra_fields
         if "driftCount" in fields:
-            PIPELINE_DRIFT_TOTAL.labels(namespace=ref.namespace, pipeline=ref.name).inc()
+            PIPELINE_DRIFT_TOTAL.labels(namespace=meta.namespace, pipeline=meta.name).inc()
         if plan.action is not PipelineAction.REPORT and pipeline.spec.run_on_change is not None:
-            fields.update(self._run_on_change(ref, pipeline, desired, recorded))
+            fields.update(self._run_on_change(meta, pipeline, desired, recorded))
         return _Pass(pipeline_verdict(plan, desired, recorded, applied), fields)
 
-    def _resync_action(self, body: Mapping[str, Any]) -> ResyncAction:
+    def _resync_action(self, body: Mapping[str, Any], meta: ObjectMeta) -> ResyncAction:
         pipeline = Pipeline.model_validate(body)
         status = pipeline.status
         stalled = find_condition(status.conditions, c.STALLED)
@@ -196,19 +198,19 @@ class PipelineReconciler:
         early = resync_precheck(
             recorded,
             stalled_reason=stalled.reason if stalled is not None and stalled.status == "True" else None,
-            in_progress=body["metadata"].get("generation") != status.observed_generation
+            in_progress=meta.generation != status.observed_generation
             or (reconciling is not None and reconciling.status == "True"),
         )
         if early is not None:
             return early
-        role = self.role_of(ObjectRef.of(body["metadata"]).namespace)
+        role = self.role_of(meta.namespace)
         region = self.settings.region_of(pipeline.spec.region)
         summary = self.pipelines_for(region, role).listed(str(recorded.pipeline_name))
         moved = self.sources.source_moved(pipeline, region, role, recorded.definition_hash)
         return resync_action(recorded, summary, source_moved=moved)
 
     def _run_on_change(
-        self, ref: ObjectRef, pipeline: Pipeline, desired: DesiredPipeline, recorded: Recorded
+        self, meta: ObjectMeta, pipeline: Pipeline, desired: DesiredPipeline, recorded: Recorded
     ) -> dict[str, Any]:
         """Create the runOnChange PipelineRun for a newly applied definition; the status field that
         records it. Its Event is posted only when this pass created it (not an interrupted one)."""
@@ -217,39 +219,39 @@ class PipelineReconciler:
         if spec is None or not run_on_change_due(applied_hash, recorded):
             return {}
         manifest = run_on_change_manifest(
-            namespace=ref.namespace,
-            pipeline=ref.name,
-            pipeline_uid=str(ref.uid),
+            namespace=meta.namespace,
+            pipeline=meta.name,
+            pipeline_uid=str(meta.uid),
             definition_hash=applied_hash,
             parameters=spec.parameters,
         )
         run = str(manifest["metadata"]["name"])
         # Passes of one Pipeline never overlap (`lock`), so nobody else creates it in between.
-        if self.kube.get("pipelineruns", ref.namespace, run) is None:
-            self.kube.create("pipelineruns", ref.namespace, manifest)
+        if self.kube.get("pipelineruns", meta.namespace, run) is None:
+            self.kube.create("pipelineruns", meta.namespace, manifest)
             created = Event("Normal", c.RUN_CREATED, f"created PipelineRun {run} for the new definition")
-            self._post(ref, [created])
+            self._post(meta.ref, [created])
         return {"runOnChangeHash": applied_hash}
 
     # --- writing what a pass decided --------------------------------------------------------------
 
-    def _write(self, body: Mapping[str, Any], done: _Pass) -> Requeue | None:
+    def _write(self, body: Mapping[str, Any], meta: ObjectMeta, done: _Pass) -> Requeue | None:
         """Patch status (fields, conditions, observedGeneration), then post the transition Event;
         the outcome's requeue is the pass's one answer to "when next"."""
-        generation = body["metadata"].get("generation")
-        outcome = compute_outcome(_conditions(body), done.verdict, generation=generation, now=self.clock())
+        outcome = compute_outcome(
+            _conditions(body), done.verdict, generation=meta.generation, now=self.clock()
+        )
         status = done.fields | {
             "conditions": [dump(x) for x in outcome.conditions],
-            "observedGeneration": generation,
+            "observedGeneration": meta.generation,
         }
-        ref = ObjectRef.of(body["metadata"])
-        self.kube.patch_status(PLURAL, ref, {"status": status})
-        self._post(ref, [outcome.event] if outcome.event else [])
+        self.kube.patch_status(PLURAL, meta.ref, {"status": status})
+        self._post(meta.ref, [outcome.event] if outcome.event else [])
         return outcome.requeue
 
-    def _write_error(self, body: Mapping[str, Any], error: ReconcileError) -> Verdict:
+    def _write_error(self, body: Mapping[str, Any], meta: ObjectMeta, error: ReconcileError) -> Verdict:
         verdict = verdict_for_error(error)
-        self._write(body, _Pass(verdict, {}))
+        self._write(body, meta, _Pass(verdict, {}))
         return verdict
 
     def _post(self, ref: ObjectRef, events: Sequence[Event]) -> None:
