@@ -140,8 +140,10 @@ class PipelineWorld:
 
     # --- what the operator does --------------------------------------------------------------------
 
-    def reconcile(self) -> PipelineResult:
-        return self.reconciler.reconcile(self.body)
+    def reconcile(self, *, attempt: int = 0) -> PipelineResult:
+        result = self.reconciler.reconcile(self.body, attempt=attempt)
+        assert result is not None, "the Pipeline is gone"
+        return result
 
     def resync(self) -> PipelineResult | None:
         return self.reconciler.resync(ObjectRef.of(self.body["metadata"]))

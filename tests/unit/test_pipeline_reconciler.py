@@ -4,6 +4,7 @@ that follow one another (unchanged resync, drift, update, deletion with its fina
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from sagemaker_pipelines_operator.api.pipeline import OWNER_TAG_KEY
 from sagemaker_pipelines_operator.errors import Stalled, Transient
 from sagemaker_pipelines_operator.reconcile.pipeline_requests import request_token
 from tests.unit.pipeline_world import (
+    DEFINITION,
     NAME,
     NAMESPACE,
     OWNER,
@@ -291,7 +293,7 @@ def test_throttled_passes_back_off_to_two_minutes() -> None:
     delays = []
     for attempt in (0, 1, 2, 7):
         throttled(world)
-        result = world.reconciler.reconcile(world.body, attempt=attempt)
+        result = world.reconcile(attempt=attempt)
         assert result.requeue is not None and result.requeue.backoff
         delays.append(result.requeue.after)
     assert delays == [2.0, 4.0, 8.0, 120.0]
@@ -393,3 +395,35 @@ def test_a_refused_deletion_keeps_the_finalizer_and_looks_again_rarely() -> None
     assert result.requeue is not None and result.requeue.after == 300.0
     assert world.condition(c.STALLED) == ("True", c.AWS_REJECTED)
     assert NAME in world.sagemaker.pipelines
+
+
+# --- the body kopf hands over is only a trigger -----------------------------------------------------
+
+
+def test_a_change_pass_that_waited_acts_on_the_status_written_meanwhile() -> None:
+    """kopf's body predates the resync's write (the pass waited for the lock): planning on its
+    status would write version 1 back over the resync's version 2."""
+    world = PipelineWorld()
+    world.sources.configmaps["defs"] = json.dumps(DEFINITION)
+    world.add(definition={"configMapRef": {"name": "defs", "key": "pipeline.json"}})
+    world.reconcile()
+    seen_by_kopf = world.body
+    world.sources.configmaps["defs"] = json.dumps(definition(epochs=9))
+    world.later(300)
+    world.resync()  # applies the new ConfigMap content
+    assert world.status["pipelineVersionId"] == 2
+    world.reconciler.reconcile(seen_by_kopf)
+    assert world.status["pipelineVersionId"] == 2
+    assert world.writes() == ["create", "update"]
+
+
+def test_a_pass_for_an_object_gone_or_replaced_writes_nothing() -> None:
+    world = PipelineWorld()
+    world.add()
+    old = world.body
+    del world.kube.objects[("pipelines", NAMESPACE, NAME)]
+    assert world.reconciler.reconcile(old) is None
+    world.add()  # a namesake with another UID
+    assert world.reconciler.reconcile(old) is None
+    assert world.sagemaker.calls == []
+    assert world.kube.status_writes == 0

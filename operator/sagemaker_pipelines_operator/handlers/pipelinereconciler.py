@@ -98,11 +98,14 @@ class PipelineReconciler:
 
     # --- the entry points: a change, the resync timer, the finalizer ------------------------------
 
-    def reconcile(self, body: Mapping[str, Any], *, attempt: int = 0) -> PipelineResult:
-        """One pass over the Pipeline `body`; `attempt` is kopf's retry count of this change."""
-        meta = ObjectMeta.of(body["metadata"])
-        with self.lock(meta.ref):
-            return self._reconcile(body, meta, attempt)
+    def reconcile(self, body: Mapping[str, Any], *, attempt: int = 0) -> PipelineResult | None:
+        """One pass over the Pipeline `body` names; `attempt` is kopf's retry count of this change.
+        None when the object is gone."""
+        with self.lock(ObjectMeta.of(body["metadata"]).ref):
+            current = self._fresh(body)
+            if current is None:
+                return None
+            return self._reconcile(current, ObjectMeta.of(current["metadata"]), attempt)
 
     def resync(self, ref: ObjectRef) -> PipelineResult | None:
         """The periodic drift check, on a fresh read of the object (the timer's body may predate a
@@ -133,6 +136,20 @@ class PipelineReconciler:
         if result.requeue is None:  # the finalizer goes, and with it the object
             self.forget(meta.ref)
         return result
+
+    def _fresh(self, body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The object as it is now. kopf's body may predate a status this reconciler wrote while
+        the handler waited for the lock (the resync's, say), and status is what the plan
+        remembers: acting on the older one would write the older memory back. kopf's body when
+        the read fails: the pass then reports on what kopf saw."""
+        ref = ObjectMeta.of(body["metadata"]).ref
+        try:
+            current = self.kube.get(PLURAL, ref.namespace, ref.name)
+        except ReconcileError:
+            return body
+        if current is None or ObjectMeta.of(current["metadata"]).uid != ref.uid:
+            return None  # gone, or the name now belongs to a newer object with its own handlers
+        return current
 
     @contextmanager
     def lock(self, ref: ObjectRef) -> Iterator[None]:
