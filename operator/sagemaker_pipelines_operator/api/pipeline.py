@@ -29,6 +29,7 @@ from sagemaker_pipelines_operator.api.common import (
     cel,
     cel_rules,
 )
+from sagemaker_pipelines_operator.api.metadata import ObjectMeta
 from sagemaker_pipelines_operator.api.versions import (
     ALIASES_MAX,
     AppliedVersionAlias,
@@ -251,3 +252,8 @@ class Pipeline(ApiModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     spec: PipelineSpec
     status: PipelineStatus = Field(default_factory=PipelineStatus)
+
+    @property
+    def meta(self) -> ObjectMeta:
+        """`metadata`, typed."""
+        return ObjectMeta.of(self.metadata)

@@ -27,6 +27,7 @@ from sagemaker_pipelines_operator.api.common import (
     cel,
     cel_rules,
 )
+from sagemaker_pipelines_operator.api.metadata import ObjectMeta
 from sagemaker_pipelines_operator.api.versions import (
     GitLineage,
     MlflowExperimentName,
@@ -291,6 +292,11 @@ class PipelineRun(ApiModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     spec: PipelineRunSpec
     status: PipelineRunStatus = Field(default_factory=PipelineRunStatus)
+
+    @property
+    def meta(self) -> ObjectMeta:
+        """`metadata`, typed."""
+        return ObjectMeta.of(self.metadata)
 
 
 def immutable_run_rules() -> tuple[dict[str, str], ...]:

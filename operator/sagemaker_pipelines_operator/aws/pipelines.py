@@ -1,5 +1,6 @@
 """SageMaker pipeline operations, each through `SageMakerApi.call` with its API name (rate budget,
-metrics, error classes); the IAM policy lists exactly these."""
+metrics, error classes); the IAM policy lists exactly these. A missing resource raises NotFound:
+what that means is decided by the seam, `aws/pipeline_api.SageMakerPipelines`."""
 
 from __future__ import annotations
 
@@ -9,17 +10,13 @@ from typing import Any
 
 from sagemaker_pipelines_operator.aws.errors import is_unimplemented
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
-from sagemaker_pipelines_operator.errors import NotFound, ReconcileError
+from sagemaker_pipelines_operator.errors import ReconcileError
 
 log = logging.getLogger(__name__)
 
 
-def describe_pipeline(api: SageMakerApi, name: str) -> dict[str, Any] | None:
-    """DescribePipeline; None when there is no such pipeline."""
-    try:
-        return api.call("DescribePipeline", PipelineName=name)
-    except NotFound:
-        return None
+def describe_pipeline(api: SageMakerApi, name: str) -> dict[str, Any]:
+    return api.call("DescribePipeline", PipelineName=name)
 
 
 def list_tags(api: SageMakerApi, arn: str) -> dict[str, str]:
@@ -38,10 +35,7 @@ def update_pipeline(api: SageMakerApi, request: Mapping[str, Any]) -> int | None
 
 
 def delete_pipeline(api: SageMakerApi, name: str, token: str) -> None:
-    try:
-        api.call("DeletePipeline", PipelineName=name, ClientRequestToken=token)
-    except NotFound:
-        return
+    api.call("DeletePipeline", PipelineName=name, ClientRequestToken=token)
 
 
 def add_tags(api: SageMakerApi, request: Mapping[str, Any]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,11 +25,6 @@ class OperatorContext:
     """kubernetes.client.Configuration of the cluster being watched."""
     state: dict[str, Any] = field(default_factory=dict)
     """The PipelineRun runtime (handlers/pipelinerun.runtime), created on first use."""
-    pipeline_locks: dict[str, threading.Lock] = field(default_factory=dict)
-    """One lock per Pipeline UID: passes of one Pipeline never overlap (handlers/pipeline_sync)."""
-    sagemaker_name_locks: dict[str, threading.Lock] = field(default_factory=dict)
-    """One lock per SageMaker pipeline (region/name): two Pipelines naming it never decide on the
-    same read of its owner tag (handlers/pipeline_sync)."""
     namespace_annotations: dict[str, tuple[float, dict[str, str]]] = field(default_factory=dict)
     """Namespace → (monotonic read time, annotations), the tenancy cache (handlers/tenancy)."""
     resource_tally: ResourceTally = field(default_factory=ResourceTally)

@@ -5,38 +5,21 @@ classified is decided here once; "not there" is a return value (None, False), ne
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kubernetes.client.exceptions import ApiException
 
 from sagemaker_pipelines_operator import GROUP, VERSION
+from sagemaker_pipelines_operator.api.metadata import ObjectRef
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.events import event_body
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.reconcile.verdict import Event
 
+__all__ = ["ApiServerObjects", "KubeObjects", "ObjectRef"]
 log = logging.getLogger(__name__)
 _GONE = 404
 _CONFLICT = 409
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """Which object: namespace and name, and its UID when the call must hit that very object."""
-
-    namespace: str
-    name: str
-    uid: str | None = None
-
-    @classmethod
-    def of(cls, metadata: Mapping[str, Any]) -> ObjectRef:
-        uid = metadata.get("uid")
-        return cls(str(metadata["namespace"]), str(metadata["name"]), str(uid) if uid else None)
-
-    def __str__(self) -> str:
-        return f"{self.namespace}/{self.name}"
 
 
 class KubeObjects(Protocol):

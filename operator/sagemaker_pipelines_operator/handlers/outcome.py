@@ -1,5 +1,6 @@
-"""Finishing a reconcile pass: write conditions and observedGeneration, post the Event, count it,
-and tell kopf whether and when to come back. Every handler ends here."""
+"""Finishing a kopf pass: time and count it (`reconcile_pass`), and for a PipelineRun whose spec
+the models cannot read, write why through kopf's patch (`write_verdict`). The reconcilers write
+every other status through the Kubernetes seam."""
 
 from __future__ import annotations
 
@@ -9,20 +10,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import kopf
 from pydantic import ValidationError
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import Condition, dump
-from sagemaker_pipelines_operator.errors import ReconcileError, Stalled
+from sagemaker_pipelines_operator.errors import Stalled
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.events import post_events
 from sagemaker_pipelines_operator.metrics import RECONCILE_DURATION, RECONCILE_TOTAL
 from sagemaker_pipelines_operator.reconcile.verdict import (
     Verdict,
     apply_verdict,
-    requeue_of,
-    verdict_for_error,
 )
 
 
@@ -54,13 +52,6 @@ def write_verdict(
         post_events(ctx, kind, body["metadata"], [event])
 
 
-def raise_for_kopf(verdict: Verdict) -> None:
-    """Turn a verdict's requeue (verdict.requeue_of) into kopf's control flow: come back, or done."""
-    requeue = requeue_of(verdict)
-    if requeue is not None:
-        raise kopf.TemporaryError(verdict.message, delay=requeue.after)
-
-
 @contextmanager
 def reconcile_pass(kind: str) -> Iterator[Callable[[str], None]]:
     """Times a pass and counts its result; the body calls `record(result)` before leaving."""
@@ -83,23 +74,3 @@ def parse_error(error: ValidationError) -> Stalled:
         f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
     )
     return Stalled(c.INVALID_SPEC, f"invalid spec: {problems}")
-
-
-def run_pass(
-    ctx: OperatorContext,
-    kind: str,
-    body: Any,
-    patch: Any,
-    work: Callable[[], tuple[Verdict, dict[str, Any]]],
-) -> None:
-    """Run `work` (which returns a verdict and status fields), map errors, write, and signal kopf."""
-    with reconcile_pass(kind) as record:
-        try:
-            verdict, fields = work()
-        except ValidationError as exc:
-            verdict, fields = verdict_for_error(parse_error(exc)), {}
-        except ReconcileError as exc:
-            verdict, fields = verdict_for_error(exc), {}
-        write_verdict(ctx, kind, body, patch, verdict, status_fields=fields)
-        record(verdict.result)
-    raise_for_kopf(verdict)

@@ -8,8 +8,7 @@ from typing import Any
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import dump
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
-from sagemaker_pipelines_operator.aws import pipelines as sm
-from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
+from sagemaker_pipelines_operator.aws.pipeline_api import PipelinesApi
 from sagemaker_pipelines_operator.reconcile.verdict import Event
 from sagemaker_pipelines_operator.reconcile.version_aliases import (
     applied_aliases,
@@ -19,18 +18,18 @@ from sagemaker_pipelines_operator.reconcile.version_aliases import (
 
 
 def sync_version_aliases(
-    api: SageMakerApi, pipeline: Pipeline, name: str, arn: str, applied_version: int | None
+    api: PipelinesApi, pipeline: Pipeline, name: str, arn: str, applied_version: int | None
 ) -> tuple[dict[str, Any], list[Event]]:
     """Status fields and Events; nothing at all (not even a read) for a Pipeline that never had aliases."""
     declared = pipeline.spec.version_aliases
     managed = [alias.name for alias in pipeline.status.version_aliases]
     if not declared and not managed:
         return {}, []
-    live = sm.version_aliases(api, name)
+    live = api.version_aliases(name)
     desired = desired_aliases(declared, applied_version, live.keys())
     writes = plan_alias_writes(desired, live, managed)
     for write in writes:
-        sm.update_pipeline_version(api, write.request(arn))
+        api.update_version(write.request(arn))
     fields: dict[str, Any] = {"versionAliases": [dump(a) for a in applied_aliases(desired)]}
     if not writes:
         return fields, []

@@ -7,8 +7,7 @@ from typing import Any
 
 from sagemaker_pipelines_operator.api.common import dump
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
-from sagemaker_pipelines_operator.aws import pipelines as sm
-from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
+from sagemaker_pipelines_operator.aws.pipeline_api import PipelinesApi
 from sagemaker_pipelines_operator.reconcile.lineage import (
     Lineage,
     pipeline_lineage_status,
@@ -19,21 +18,18 @@ from sagemaker_pipelines_operator.reconcile.lineage import (
 
 
 def label_applied_version(
-    api: SageMakerApi, pipeline: Pipeline, arn: str, version_id: int | None, lineage: Lineage | None
+    api: PipelinesApi, pipeline: Pipeline, arn: str, version_id: int | None, lineage: Lineage | None
 ) -> dict[str, Any]:
     """Status fields (`lineage`); writes only for a version not labelled yet."""
     recorded = pipeline.status.lineage
     if version_label_due(recorded, lineage, version_id) and lineage is not None:
-        meta = pipeline.metadata
-        sm.update_pipeline_version(
-            api,
+        meta = pipeline.meta
+        api.update_version(
             {
                 "PipelineArn": arn,
                 "PipelineVersionId": version_id,
                 "PipelineVersionDisplayName": version_display_name(lineage),
-                "PipelineVersionDescription": version_description(
-                    lineage, str(meta.get("namespace")), str(meta.get("name"))
-                ),
+                "PipelineVersionDescription": version_description(lineage, meta.namespace, meta.name),
             },
         )
     status = pipeline_lineage_status(recorded, lineage, version_id)

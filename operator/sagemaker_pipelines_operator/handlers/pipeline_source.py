@@ -16,7 +16,9 @@ from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Waitin
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.kube import ApiServerObjects, ObjectRef
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.handlers.lineage import read_lineage
 from sagemaker_pipelines_operator.reconcile.backoff import backoff_delay
+from sagemaker_pipelines_operator.reconcile.lineage import Lineage
 from sagemaker_pipelines_operator.reconcile.pipeline_inputs import checked_definition, definition_source_label
 
 SOURCE_ANNOTATION = "source.sagemaker.pipelines.dev/configmap-revision"
@@ -43,7 +45,7 @@ def load_definition(
     raw: str | bytes | Mapping[str, Any]
     try:
         if source.config_map_ref is not None:
-            raw = _configmap_value(ctx, str(pipeline.metadata["namespace"]), source.config_map_ref)
+            raw = _configmap_value(ctx, pipeline.meta.namespace, source.config_map_ref)
         elif source.s3 is not None:
             raw = _s3_object(ctx, source.s3, region, role)
         else:
@@ -142,3 +144,21 @@ def notify_pipelines(
             continue
         patch = {"metadata": {"annotations": {SOURCE_ANNOTATION: revision}}}
         kube.patch("pipelines", ObjectRef(namespace, pipeline), patch)  # a reader gone needs no news
+
+
+class ClusterSources:
+    """`PipelineSources` from the cluster and S3, through the operator's clients."""
+
+    def __init__(self, ctx: OperatorContext) -> None:
+        self._ctx = ctx
+
+    def definition(self, pipeline: Pipeline, region: str, role: str | None, attempt: int) -> dict[str, Any]:
+        return load_definition(self._ctx, pipeline, region, role, attempt=attempt)
+
+    def source_moved(
+        self, pipeline: Pipeline, region: str, role: str | None, applied_hash: str | None
+    ) -> bool:
+        return s3_source_moved(self._ctx, pipeline, region, role, applied_hash)
+
+    def lineage(self, metadata: Mapping[str, Any]) -> Lineage | None:
+        return read_lineage(self._ctx, metadata)

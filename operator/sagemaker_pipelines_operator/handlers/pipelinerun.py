@@ -18,7 +18,7 @@ from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRu
 from sagemaker_pipelines_operator.aws.run_executions import SageMakerExecutions
 from sagemaker_pipelines_operator.errors import ReconcileError, Transient
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.kube import ApiServerObjects, ObjectRef
+from sagemaker_pipelines_operator.handlers.kube import ApiServerObjects
 from sagemaker_pipelines_operator.handlers.lineage import lineage_status, read_lineage
 from sagemaker_pipelines_operator.handlers.outcome import parse_error, reconcile_pass, write_verdict
 from sagemaker_pipelines_operator.handlers.runinputs import RunInputs
@@ -142,7 +142,7 @@ def delete_run(rt: RunRuntime, body: kopf.Body) -> None:
         run = PipelineRun.model_validate(dict(body))
     except ValidationError:
         return
-    ref = ObjectRef.of(run.metadata)
+    ref = run.meta.ref
     uid = str(ref.uid)
     tracked = rt.tracker.untrack(uid)
     rt.tracker.forget_expiry(uid)
@@ -160,7 +160,7 @@ def reconcile_run(rt: RunRuntime, run: PipelineRun, now: datetime) -> tuple[Verd
     once; any other goes through the reconciler, and what it says decides who looks next (the
     poller for a tracked execution, the tracker's expiry for a TTL, else kopf's requeue)."""
     rt.metrics.observe(run)
-    uid = str(ObjectRef.of(run.metadata).uid)
+    uid = str(run.meta.uid)
     tracked = rt.tracker.get(uid)
     if tracked is not None and not (run.status.phase or Phase.PENDING).finished:
         with tracked.lock:

@@ -13,7 +13,7 @@ from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
 from sagemaker_pipelines_operator.api.versions import GitLineage
 from sagemaker_pipelines_operator.errors import Waiting
-from sagemaker_pipelines_operator.handlers.kube import KubeObjects, ObjectRef
+from sagemaker_pipelines_operator.handlers.kube import KubeObjects
 from sagemaker_pipelines_operator.reconcile.runstart import RunTarget, resolve_target, source_run_arn
 
 
@@ -59,7 +59,7 @@ class RunInputs:
         selective = run.spec.selective_execution
         if selective is None or selective.from_run is None:
             return None
-        body = self.kube.get("pipelineruns", ObjectRef.of(run.metadata).namespace, selective.from_run)
+        body = self.kube.get("pipelineruns", run.meta.namespace, selective.from_run)
         source = PipelineRun.model_validate(body) if body is not None else None
         if lenient:
             return source.status.execution_arn if source is not None else None
@@ -69,7 +69,7 @@ class RunInputs:
         if run.spec.pipeline_ref is None:
             return None
         name = run.spec.pipeline_ref.name
-        body = self.kube.get("pipelines", ObjectRef.of(run.metadata).namespace, name)
+        body = self.kube.get("pipelines", run.meta.namespace, name)
         if body is None:
             return None
         try:

@@ -117,7 +117,7 @@ class RunReconciler:
         if phase == Phase.PENDING and run.spec.cancel:
             # Cancelled before starting: no target needed, even if the Pipeline never appears.
             return self._act(run, plan_run(run, None, None, now), None, None, now)
-        role = self.role_of(ObjectRef.of(run.metadata).namespace)
+        role = self.role_of(run.meta.namespace)
         if phase in (Phase.EXECUTING, Phase.STOPPING) and run.status.execution_arn:
             return self._resume(run, role, now)
         target = self.inputs.target(run)
@@ -127,7 +127,7 @@ class RunReconciler:
         """An execution to follow again (after a restart): conditions may still say why it
         could not be tracked before (a refused role); the poller takes it from here."""
         verdict = phase_verdict(run.status)
-        status = with_conditions(run.status, verdict, generation=_generation(run), now=now)
+        status = with_conditions(run.status, verdict, generation=run.meta.generation, now=now)
         return self._written(run, status, [], verdict, now, role=role)
 
     def _act(
@@ -139,8 +139,8 @@ class RunReconciler:
             if isinstance(action, StartExecution):
                 return self._start(run, plan, action, role=role, target=target, now=now)
             if isinstance(action, DeleteRun):
-                self.writer.delete(ObjectRef.of(run.metadata))
-                return RunResult(ObjectRef.of(run.metadata), None, plan.verdict, None)
+                self.writer.delete(run.meta.ref)
+                return RunResult(run.meta.ref, None, plan.verdict, None)
             api = self._executions(run, role)
             if isinstance(action, StopExecution):
                 try:
@@ -171,7 +171,7 @@ class RunReconciler:
         if run.status.phase != Phase.STARTING:
             written = self.writer.write(run, plan.status, plan.events, finished_now=False, now=now)
             if written is None:
-                return RunResult(ObjectRef.of(run.metadata), None, plan.verdict, None)
+                return RunResult(run.meta.ref, None, plan.verdict, None)
             run = written
         try:
             arn = self._executions(run, role).start(action.request)
@@ -205,7 +205,7 @@ class RunReconciler:
         finished_now = plan.finished_now if plan is not None else False
         written = self.writer.write(run, status, events, finished_now=finished_now, now=now)
         if written is None:
-            return RunResult(ObjectRef.of(run.metadata), None, verdict, None)
+            return RunResult(run.meta.ref, None, verdict, None)
         wait = first_poll if first_poll is not None else plan.requeue_after if plan is not None else None
         return self._result(written, verdict, wait, role)
 
@@ -222,19 +222,19 @@ class RunReconciler:
             poll_min=self.poll.min_seconds,
             poll_max=self.poll.max_seconds,
         )
-        return RunResult(ObjectRef.of(run.metadata), run, verdict, requeue, followed, role)
+        return RunResult(run.meta.ref, run, verdict, requeue, followed, role)
 
     def _cannot_proceed(self, run: PipelineRun, error: ReconcileError, now: datetime) -> RunResult:
         """Write why a pass could not finish. Only a Pending run can be blocked (and failed): from
         Starting on an execution may exist, and it runs whatever we can see."""
         if (run.status.phase or Phase.PENDING) == Phase.PENDING:
             return self._block(run, error, now)
-        status, verdict = untracked_status(run.status, error, generation=_generation(run), now=now)
+        status, verdict = untracked_status(run.status, error, generation=run.meta.generation, now=now)
         return self._with_event(run, status, verdict, now)
 
     def _block(self, run: PipelineRun, error: ReconcileError, now: datetime) -> RunResult:
         """Why the run cannot start (Waiting: Pending; Stalled: Failed; Transient: retry)."""
-        status, verdict = blocked_status(run.status, error, generation=_generation(run), now=now)
+        status, verdict = blocked_status(run.status, error, generation=run.meta.generation, now=now)
         return self._with_event(run, status, verdict, now)
 
     def _with_event(
@@ -242,7 +242,7 @@ class RunReconciler:
     ) -> RunResult:
         event = transition_event(find_condition(run.status.conditions, c.READY), verdict)
         finished = status.phase is not None and status.phase.finished
-        ref = ObjectRef.of(run.metadata)
+        ref = run.meta.ref
         written = self.writer.write(run, status, [event] if event else [], finished_now=finished, now=now)
         if written is None:
             return RunResult(ref, None, verdict, None)
@@ -258,7 +258,7 @@ class RunReconciler:
         stop = plan_deletion(run)
         if stop is None and not (run.status.phase == Phase.STARTING and run.spec.stop_on_delete):
             return
-        api = self._executions(run, self.role_of(ObjectRef.of(run.metadata).namespace))
+        api = self._executions(run, self.role_of(run.meta.namespace))
         if stop is None:
             source = self.inputs.source_arn(run, lenient=True)
             arn = api.start(start_request(run, run.status, source))
@@ -273,14 +273,9 @@ class RunReconciler:
             return
         try:
             api.stop(stop.arn, stop.token)
-            log.info("stopped %s: PipelineRun %s deleted", stop.arn, ObjectRef.of(run.metadata))
+            log.info("stopped %s: PipelineRun %s deleted", stop.arn, run.meta.ref)
         except Stalled as exc:  # refused: nothing left to stop
             log.info("not stopping %s: %s", stop.arn, exc.message)
 
     def _executions(self, run: PipelineRun, role: str | None) -> RunExecutions:
         return self.executions_for(run.status.region, role)
-
-
-def _generation(run: PipelineRun) -> int | None:
-    generation = run.metadata.get("generation")
-    return int(generation) if generation is not None else None

@@ -57,7 +57,7 @@ class RunWriter:
     ) -> PipelineRun | None:
         """Patch the status if it changed materially, then Events and metrics; None when the run
         is gone."""
-        ref = ObjectRef.of(run.metadata)
+        ref = run.meta.ref
         if material(status) != material(run.status):
             status = status.model_copy(update={"last_poll_time": now})
             if not self.kube.patch_status(PLURAL, ref, status_patch(run.status, status)):
@@ -85,7 +85,7 @@ class RunWriter:
         phases are written only while it still is. Merge-patches only that key."""
         if run.spec.pipeline_ref is None:
             return
-        ref = ObjectRef.of(run.metadata)
+        ref = run.meta.ref
         pipeline = ObjectRef(ref.namespace, run.spec.pipeline_ref.name)
         latest = {"name": ref.name, "phase": str(run.status.phase)}
         try:

@@ -67,6 +67,7 @@ def s3_location(pipeline: Pipeline) -> dict[str, str] | None:
 
 
 def sagemaker_name(pipeline: Pipeline) -> str:
+    # A manifest read from a file (`smpo diff`) may have no namespace yet: only the name is read.
     return pipeline.spec.pipeline_name or str(pipeline.metadata["name"])
 
 
@@ -75,7 +76,7 @@ def desired_pipeline(
 ) -> DesiredPipeline:
     """DesiredPipeline from the resource and its checked definition."""
     spec = pipeline.spec
-    owner = owner_tag_value(cluster_id, str(pipeline.metadata["namespace"]), str(pipeline.metadata["name"]))
+    owner = owner_tag_value(cluster_id, pipeline.meta.namespace, pipeline.meta.name)
     return DesiredPipeline(
         name=sagemaker_name(pipeline),
         region=region,
