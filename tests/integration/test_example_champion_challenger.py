@@ -20,9 +20,9 @@ import pytest
 import yaml
 from kubernetes import client
 
+from tests.fixtures.clock import TestClock
 from tests.fixtures.pipelines import steps
 from tests.fixtures.runs import Kube, wait_for
-from tests.integration.test_schedule_cron import TestClock
 
 EXAMPLE = (
     Path(__file__).resolve().parents[2]

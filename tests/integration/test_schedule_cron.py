@@ -4,50 +4,20 @@ seconds, and 'the operator was down for five minutes' takes no time at all."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from kubernetes import client
 
 from tests.fixtures.canary import prove_operator_alive
+from tests.fixtures.clock import TestClock
 from tests.fixtures.runs import GROUP, VERSION, Kube, definition, run_manifest, slow, wait_for
 
 SCHEDULE_UID_LABEL = "sagemaker.pipelines.dev/schedule-uid"
 SCHEDULED_TIME = "sagemaker.pipelines.dev/scheduled-time"
-
-
-class TestClock:
-    """Real time shifted by an offset; `to_before_next_minute` jumps to just before a cron tick."""
-
-    __test__ = False
-
-    def __init__(self) -> None:
-        self._offset = timedelta(0)
-        self._last: datetime | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return datetime.now(UTC) + self._offset
-
-    def to_before_next_minute(self, lead: float = 2.0) -> datetime:
-        """Move so that the next minute boundary is `lead` seconds away; returns that boundary."""
-        now = self()
-        boundary = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        if self._last is not None:  # never the same tick twice, even when called within 2 s of it
-            boundary = max(boundary, self._last + timedelta(minutes=1))
-        self._last = boundary
-        with self._lock:
-            self._offset += boundary - timedelta(seconds=lead) - now
-        return boundary
-
-    def advance(self, delta: timedelta) -> None:
-        with self._lock:
-            self._offset += delta
 
 
 def schedule_manifest(name: str = "every-minute", **spec: Any) -> dict[str, Any]:

@@ -237,7 +237,11 @@ def test_a_time_whose_first_variant_was_created_before_a_restart_creates_the_res
     # Forbid must not count the time's own run as "still active".
     started = [arm(0, "champion", Phase.EXECUTING)]
     plan = plan_schedule(schedule(variants=ARMS), started, at(10, 0, 5))
-    assert [m["metadata"]["name"] for m in plan.create] == run_names_at(0)
+    assert [m["metadata"]["name"] for m in plan.create] == run_names_at(0)[1:]
+    assert [a.name for a in plan.status.active] == run_names_at(0)
+    assert [e.message for e in plan.events if e.reason == c.RUN_CREATED] == [
+        f"created {run_names_at(0)[1]} for 2026-01-01T10:00:00Z"
+    ]
     assert plan.status.last_schedule_time == at(10, 0)
 
 

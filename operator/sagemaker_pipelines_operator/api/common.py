@@ -135,6 +135,11 @@ def cel(rule: str, message: str, field_path: str | None = None) -> dict[str, str
     return entry
 
 
+def repeated(names: list[str]) -> list[str]:
+    """The names that occur more than once, sorted (for "must be unique" messages)."""
+    return sorted({name for name in names if names.count(name) > 1})
+
+
 def find_condition(conditions: list[Condition], type_: str) -> Condition | None:
     """The condition of that type, if present."""
     return next((c for c in conditions if c.type == type_), None)

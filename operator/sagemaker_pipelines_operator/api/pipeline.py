@@ -28,6 +28,7 @@ from sagemaker_pipelines_operator.api.common import (
     Timestamp,
     cel,
     cel_rules,
+    repeated,
 )
 from sagemaker_pipelines_operator.api.metadata import ObjectMeta
 from sagemaker_pipelines_operator.api.versions import (
@@ -165,10 +166,9 @@ class PipelineSpec(ApiModel):
 
     @model_validator(mode="after")
     def _unique_aliases(self) -> PipelineSpec:
-        names = [alias.name for alias in self.version_aliases]
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise ValueError(f"versionAliases: each alias may be declared once: {repeated}")
+        twice = repeated([alias.name for alias in self.version_aliases])
+        if twice:
+            raise ValueError(f"versionAliases: each alias may be declared once: {twice}")
         return self
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from sagemaker_pipelines_operator.api.common import (
     Timestamp,
     cel,
     cel_rules,
+    repeated,
 )
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunSpec
 from sagemaker_pipelines_operator.api.versions import PipelineVersionSelector
@@ -106,10 +107,9 @@ class PipelineScheduleSpec(ApiModel):
     @field_validator("variants")
     @classmethod
     def _unique_variants(cls, value: list[RunVariant]) -> list[RunVariant]:
-        names = [v.name for v in value]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"variant names must be unique; repeated: {', '.join(repeated)}")
+        twice = repeated([v.name for v in value])
+        if twice:
+            raise ValueError(f"variant names must be unique; repeated: {', '.join(twice)}")
         return value
 
     @model_validator(mode="after")

@@ -26,6 +26,7 @@ from sagemaker_pipelines_operator.api.common import (
     Timestamp,
     cel,
     cel_rules,
+    repeated,
 )
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
 from sagemaker_pipelines_operator.api.schedule import VARIANTS_MAX, RunTemplate, VariantName
@@ -91,9 +92,9 @@ class RunJoin(ApiModel):
     @field_validator("variants")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
-        repeated = sorted({v for v in value if value.count(v) > 1})
-        if repeated:
-            raise ValueError(f"variants must be unique; repeated: {', '.join(repeated)}")
+        twice = repeated(value)
+        if twice:
+            raise ValueError(f"variants must be unique; repeated: {', '.join(twice)}")
         return value
 
 

@@ -125,7 +125,8 @@ def plan_schedule(schedule: PipelineSchedule, runs: Sequence[ScheduledRun], now:
                 events.extend(
                     Event("Normal", c.RUN_REPLACED, f"cancelling {n} to replace it") for n in cancel
                 )
-            create = run_manifests(schedule, due)
+            existing = {r.name for r in runs}  # arms created before a restart lost the status write
+            create = [m for m in run_manifests(schedule, due) if m["metadata"]["name"] not in existing]
             status.last_schedule_time = due
             names = ", ".join(m["metadata"]["name"] for m in create)
             events.append(Event("Normal", c.RUN_CREATED, f"created {names} for {rfc3339(due)}"))
