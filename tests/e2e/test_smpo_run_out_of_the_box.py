@@ -20,7 +20,8 @@ import pytest
 from kubernetes import client, config
 
 from sagemaker_pipelines_operator.controlplane import ClusterInfo, down, up
-from tests.fixtures.chart import kubectl
+from sagemaker_pipelines_operator.controlplane.manifests import crd_names, manifest_files
+from tests.fixtures.chart import kubectl, wait_for_crds
 from tests.fixtures.kube import REPO_ROOT, refusals, service_account_token
 from tests.fixtures.operator import AWS_TEST_ENV
 from tests.fixtures.runs import Kube, definition, pipeline_manifest, run_manifest, wait_for
@@ -157,11 +158,11 @@ def test_plain_smpo_run_names_each_missing_piece_then_reconciles_with_crds_appli
 
     ours = sorted(str(p) for p in CRDS.glob("sagemaker.pipelines.dev_*.yaml"))
     kubectl(info.kubeconfig, "apply", "--server-side", *(a for p in ours for a in ("-f", p)))
-    kubectl(info.kubeconfig, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+    wait_for_crds(info.kubeconfig, crd_names(Path(p) for p in ours))
     assert_exits_naming(plain_run(info.kubeconfig), "ClusterKopfPeering", "crds/", "--standalone")
 
     kubectl(info.kubeconfig, "apply", "--server-side", "-f", str(CRDS))
-    kubectl(info.kubeconfig, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+    wait_for_crds(info.kubeconfig, crd_names(manifest_files([CRDS])))
     run = plain_run(info.kubeconfig)
     run.start()
     reconciles_end_to_end(api, "ml", run)

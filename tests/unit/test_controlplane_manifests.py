@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from sagemaker_pipelines_operator.controlplane.errors import ControlPlaneError
-from sagemaker_pipelines_operator.controlplane.manifests import apply, crd_names, manifest_files
+from sagemaker_pipelines_operator.controlplane.manifests import (
+    apply,
+    crd_names,
+    manifest_files,
+    wait_established,
+)
 
 CRD = """apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -83,3 +88,29 @@ def test_kubectl_failure_carries_its_message(tmp_path: Path) -> None:
     manifest.write_text("kind: ConfigMap\n")
     with pytest.raises(ControlPlaneError, match="kubectl apply` failed:\nerror: no way"):
         apply(kubectl, tmp_path / "kubeconfig", tmp_path / "cache", [manifest], time.monotonic() + 30)
+
+
+def flaky_kubectl(tmp_path: Path, first_error: str) -> tuple[Path, Path]:
+    """A kubectl whose first `wait` fails with `first_error`; later calls succeed."""
+    calls, script, failed = tmp_path / "calls", tmp_path / "kubectl", tmp_path / "failed-once"
+    script.write_text(
+        f'#!/bin/sh\necho "$@" >> {calls}\n'
+        f'if [ ! -e {failed} ]; then touch {failed}; echo "{first_error}" >&2; exit 1; fi\nexit 0\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script, calls
+
+
+def test_a_crd_without_conditions_yet_is_waited_for_not_an_error(tmp_path: Path) -> None:
+    error = "error: .status.conditions accessor error: <nil> is of the type <nil>, expected []interface{}"
+    kubectl, calls = flaky_kubectl(tmp_path, error)
+    wait_established(kubectl, tmp_path / "kubeconfig", ["things.x.dev"], time.monotonic() + 30)
+    waits = calls.read_text().splitlines()
+    assert len(waits) == 2 and all("wait --for=condition=Established" in w for w in waits)
+
+
+def test_any_other_wait_failure_is_reported_at_once(tmp_path: Path) -> None:
+    kubectl, calls = flaky_kubectl(tmp_path, "error: timed out waiting for the condition")
+    with pytest.raises(ControlPlaneError, match="`kubectl wait` failed:\nerror: timed out"):
+        wait_established(kubectl, tmp_path / "kubeconfig", ["things.x.dev"], time.monotonic() + 30)
+    assert len(calls.read_text().splitlines()) == 1
