@@ -100,3 +100,10 @@ def test_a_step_hint_makes_the_runs_steps_due(tracker: RunTracker) -> None:
 def test_a_hint_for_an_execution_nobody_tracks_says_so(tracker: RunTracker) -> None:
     assert not tracker.hint(ARN.replace("e1", "other"), steps=True, within=0.0)
     assert tracker.claim_due() == []
+
+
+def test_a_hint_for_a_run_no_longer_tracked_says_so(tracker: RunTracker) -> None:
+    tracker.track(executing_run("u2", ARN.replace("e1", "e2")), None)
+    tracker.untrack("u1")
+    assert not tracker.hint(ARN, steps=True, within=0.0)
+    assert tracker.hint(ARN.replace("e1", "e2"), steps=False, within=0.0)

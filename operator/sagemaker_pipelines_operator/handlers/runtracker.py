@@ -37,6 +37,8 @@ class TrackedRun:
     """PipelineExecutionStatus at the previous poll (initially the run's own phase)."""
     final_steps_pending: bool = False
     """Finished, but its final step list waits for the steps allowance; tracked until then."""
+    execution_arn: str = ""
+    """The execution it was tracked for (status events name executions)."""
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
@@ -85,6 +87,8 @@ class RunTracker:
         self._lock = threading.Lock()
         self._groups: dict[GroupKey, RunGroup] = {}
         self._by_uid: dict[str, TrackedRun] = {}
+        self._by_execution: dict[str, str] = {}
+        """Execution ARN → uid: status events name executions (a tracked run keeps its one)."""
         self._expiries: dict[str, Expiry] = {}
 
     def track(self, run: PipelineRun, role_arn: str | None, first_poll_in: float = 0.0) -> TrackedRun:
@@ -101,8 +105,10 @@ class RunTracker:
             if tracked is None:
                 # What the status already says is no news: steps follow at the due pace.
                 seen = str(status.phase) if status.phase in _EXECUTION_PHASES else None
-                tracked = TrackedRun(run=run, key=key, last_change=now, last_seen_status=seen)
+                arn = status.execution_arn
+                tracked = TrackedRun(run, key, now, last_seen_status=seen, execution_arn=arn)
                 self._by_uid[uid] = tracked
+                self._by_execution[arn] = uid
                 group = self._groups.get(key)
                 if group is None:
                     group = self._groups[key] = RunGroup(key, next_poll=now + first_poll_in)
@@ -119,6 +125,7 @@ class RunTracker:
         with self._lock:
             tracked = self._by_uid.pop(uid, None)
             if tracked is not None:
+                self._by_execution.pop(tracked.execution_arn, None)
                 group = self._groups.get(tracked.key)
                 if group is not None:
                     group.runs.pop(uid, None)
@@ -141,9 +148,8 @@ class RunTracker:
         changed. A hint for a group being polled holds for the poll after. False when no tracked
         run has that execution."""
         with self._lock:
-            tracked = next(
-                (t for t in self._by_uid.values() if t.run.status.execution_arn == execution_arn), None
-            )
+            uid = self._by_execution.get(execution_arn)
+            tracked = self._by_uid.get(uid) if uid is not None else None
             group = self._groups.get(tracked.key) if tracked else None
             if tracked is None or group is None:
                 return False
