@@ -148,6 +148,9 @@ class PipelineWorld:
     def resync(self) -> PipelineResult | None:
         return self.reconciler.resync(ObjectRef.of(self.body["metadata"]))
 
+    def resume(self) -> PipelineResult | None:
+        return self.reconciler.resume(self.body)
+
     def delete(self) -> PipelineResult:
         body = self.body
         body["metadata"]["deletionTimestamp"] = self.now.isoformat()

@@ -212,6 +212,49 @@ def test_resync_skips_a_pipeline_whose_change_is_in_progress() -> None:
     assert world.writes() == ["create"]
 
 
+def settled(world: PipelineWorld) -> None:
+    """Created, then resynced once: status knows the pipeline's modification time."""
+    world.add()
+    world.reconcile()
+    world.later(300)
+    world.resync()
+
+
+def modified_in_sagemaker(world: PipelineWorld) -> None:
+    settled(world)
+    world.later(60)
+    world.sagemaker.tamper(NAME, PipelineDescription="edited by hand")
+
+
+def spec_changed(world: PipelineWorld) -> None:
+    settled(world)
+    world.change(description="new")
+
+
+def never_resynced(world: PipelineWorld) -> None:
+    world.add()
+    world.reconcile()
+
+
+@pytest.mark.parametrize(
+    ("setup", "full_pass"),
+    [
+        pytest.param(settled, False, id="settled-costs-a-listing-share"),
+        pytest.param(modified_in_sagemaker, True, id="modified-while-down"),
+        pytest.param(spec_changed, True, id="spec-changed-while-down"),
+        pytest.param(never_resynced, True, id="modification-time-unknown"),
+    ],
+)
+def test_resume_after_a_restart_passes_only_over_what_may_have_changed(setup: Setup, full_pass: bool) -> None:
+    world = PipelineWorld()
+    setup(world)
+    describes = world.sagemaker.count("describe")
+    world.later(3600)
+    result = world.resume()
+    assert (result is not None) is full_pass
+    assert world.sagemaker.count("describe") == describes + (1 if full_pass else 0)
+
+
 @pytest.mark.parametrize(
     ("policy", "writes", "drifted", "ready_reason"),
     [

@@ -58,6 +58,9 @@ def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
         return configmap_index_entry(str(namespace), name, spec, annotations)
 
     @kopf.on.resume(GROUP, PLURAL, id="reconcile", registry=registry)
+    def resume(body: kopf.Body, retry: int, **_: Any) -> None:
+        come_back(reconciler.resume(body, attempt=retry))
+
     @kopf.on.create(GROUP, PLURAL, id="reconcile", registry=registry)
     @kopf.on.update(GROUP, PLURAL, id="reconcile", field="spec", registry=registry)
     @kopf.on.update(

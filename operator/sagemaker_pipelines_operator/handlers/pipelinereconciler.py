@@ -1,8 +1,8 @@
-"""The one Pipeline reconciler, used by the kopf change handlers, the resync timer and the
-finalizer: observe (definition, live pipeline, lineage) → plan (`reconcile/pipeline.plan_pipeline`,
-pure) → act (`handlers/pipeline_apply`) → write status and Events (`_write`) → one requeue decision
-(`reconcile/verdict.compute_outcome`). Kubernetes is reached only through `KubeObjects`, SageMaker
-only through `PipelinesApi` (decision 0041)."""
+"""The one Pipeline reconciler, used by the kopf change handlers, the resume after a restart, the
+resync timer and the finalizer: observe (definition, live pipeline, lineage) → plan
+(`reconcile/pipeline.plan_pipeline`, pure) → act (`handlers/pipeline_apply`) → write status and
+Events (`_write`) → one requeue decision (`reconcile/verdict.compute_outcome`). Kubernetes is
+reached only through `KubeObjects`, SageMaker only through `PipelinesApi` (decision 0041)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,22 @@ class PipelineReconciler:
             if current is None:
                 return None
             return self._reconcile(current, ObjectMeta.of(current["metadata"]), attempt)
+
+    def resume(self, body: Mapping[str, Any], *, attempt: int = 0) -> PipelineResult | None:
+        """The first look after the operator (re)starts. A Pipeline that is settled — its spec
+        observed, not stalled, and the shared ListPipelines listing showing no modification since
+        status last saw it — needs nothing: its restart costs a share of one listing, not a
+        DescribePipeline and ListTags each. Anything else gets a full pass. None when nothing ran."""
+        with self.lock(ObjectMeta.of(body["metadata"]).ref):
+            current = self._fresh(body)
+            if current is None:
+                return None
+            meta = ObjectMeta.of(current["metadata"])
+            try:
+                settled = not meta.deleting and self._resync_action(current, meta) is ResyncAction.CONFIRM
+            except (ValidationError, ReconcileError):
+                settled = False  # the full pass says what is wrong
+            return None if settled else self._reconcile(current, meta, attempt)
 
     def resync(self, ref: ObjectRef) -> PipelineResult | None:
         """The periodic drift check, on a fresh read of the object (the timer's body may predate a
