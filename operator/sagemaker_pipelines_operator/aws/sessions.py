@@ -32,11 +32,15 @@ CLIENT_CONFIG = Config(
 
 
 class ClientFactory:
-    """Creates and caches boto3 clients by (service, region, role)."""
+    """Creates and caches boto3 clients by (service, region, role): one session per role, all of
+    them sharing one botocore data loader, so each service model and the endpoint data are parsed
+    once per process (a session of its own parses them again: ~20 MiB per extra session)."""
 
     def __init__(self, default_region: str | None = None) -> None:
-        self._base = boto3.session.Session()
+        self._loader: Any = None
+        self._base = boto3.session.Session(botocore_session=self._new_core())
         self.default_region = default_region or self._base.region_name or "us-east-1"
+        self._sessions: dict[str | None, boto3.session.Session] = {None: self._base}
         self._clients: dict[tuple[str, str, str | None], Any] = {}
         self._lock = threading.Lock()
 
@@ -47,16 +51,23 @@ class ClientFactory:
         key = (service, self.region(region), role_arn)
         with self._lock:
             if key not in self._clients:
-                session = self._session_for(key[1], role_arn)
-                client = session.client(service, config=CLIENT_CONFIG)
+                if role_arn is not None and role_arn not in self._sessions:
+                    self._sessions[role_arn] = self._role_session(role_arn)
+                client = self._sessions[role_arn].client(service, region_name=key[1], config=CLIENT_CONFIG)
                 client.meta.events.register(f"needs-retry.{service}", _count_throttle)
                 self._clients[key] = client
             return self._clients[key]
 
-    def _session_for(self, region: str, role_arn: str | None) -> boto3.session.Session:
-        if role_arn is None:
-            return boto3.session.Session(region_name=region)
-        core = botocore.session.get_session()
+    def _new_core(self) -> botocore.session.Session:
+        core = botocore.session.Session()
+        if self._loader is None:
+            self._loader = core.get_component("data_loader")
+        else:
+            core.register_component("data_loader", self._loader)
+        return core
+
+    def _role_session(self, role_arn: str) -> boto3.session.Session:
+        core = self._new_core()
         fetcher = AssumeRoleCredentialFetcher(
             client_creator=self._base._session.create_client,
             source_credentials=self._base.get_credentials(),
@@ -66,7 +77,7 @@ class ClientFactory:
         core._credentials = DeferredRefreshableCredentials(
             method="assume-role", refresh_using=fetcher.fetch_credentials
         )
-        return boto3.session.Session(botocore_session=core, region_name=region)
+        return boto3.session.Session(botocore_session=core)
 
 
 def _count_throttle(response: Any = None, operation: Any = None, **_: Any) -> None:
