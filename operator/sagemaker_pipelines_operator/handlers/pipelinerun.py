@@ -164,7 +164,7 @@ def reconcile_run(rt: RunRuntime, run: PipelineRun, now: datetime) -> tuple[Verd
     tracked = rt.tracker.get(uid)
     if tracked is not None and not (run.status.phase or Phase.PENDING).finished:
         with tracked.lock:
-            tracked.run = tracked.run.model_copy(update={"spec": run.spec, "metadata": run.metadata})
+            tracked.keep(tracked.run.model_copy(update={"spec": run.spec, "metadata": run.metadata}))
         rt.tracker.kick(uid)
         return ready("Accepted", "spec change handed to the poller"), None
     try:

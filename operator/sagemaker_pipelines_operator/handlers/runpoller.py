@@ -168,7 +168,7 @@ class RunPoller:
         if observed.status != tracked.last_seen_status:
             tracked.last_change = mono  # only what a listing shows speeds the listing up
             tracked.last_seen_status = observed.status
-        tracked.run = result.run
+        tracked.keep(result.run)
         tracked.wake_at = mono + result.requeue_after if result.requeue_after is not None else None
         phase = result.run.status.phase
         if phase is not None and phase.finished and not tracked.final_steps_pending:

@@ -19,6 +19,20 @@ from sagemaker_pipelines_operator.reconcile.run_deadlines import ttl_expiry
 _EXECUTION_PHASES = frozenset({PipelineRunPhase.EXECUTING, PipelineRunPhase.STOPPING})
 GroupKey = tuple[str, str | None, str]
 """(region, role ARN or None, SageMaker pipeline name): what one ListPipelineExecutions covers."""
+_UNUSED_METADATA = ("managedFields",)
+"""Metadata the operator never reads from a tracked run: the API server's field ownership, which
+grows with every manager and status field (kilobytes per run, kept for as long as it executes)."""
+_UNUSED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
+"""`kubectl apply`'s copy of the whole manifest as JSON, read only by kubectl."""
+
+
+def lean(run: PipelineRun) -> PipelineRun:
+    """The run without the metadata nobody reads while it is tracked."""
+    metadata = {k: v for k, v in run.metadata.items() if k not in _UNUSED_METADATA}
+    annotations = metadata.get("annotations")
+    if annotations and any(key in annotations for key in _UNUSED_ANNOTATIONS):
+        metadata["annotations"] = {k: v for k, v in annotations.items() if k not in _UNUSED_ANNOTATIONS}
+    return run.model_copy(update={"metadata": metadata})
 
 
 @dataclass
@@ -40,6 +54,10 @@ class TrackedRun:
     execution_arn: str = ""
     """The execution it was tracked for (status events name executions)."""
     lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def keep(self, run: PipelineRun) -> None:
+        """Hold `run` (its latest status or spec) from now on, without unused metadata."""
+        self.run = lean(run)
 
     @property
     def ref(self) -> ObjectRef:
@@ -106,7 +124,7 @@ class RunTracker:
                 # What the status already says is no news: steps follow at the due pace.
                 seen = str(status.phase) if status.phase in _EXECUTION_PHASES else None
                 arn = status.execution_arn
-                tracked = TrackedRun(run, key, now, last_seen_status=seen, execution_arn=arn)
+                tracked = TrackedRun(lean(run), key, now, last_seen_status=seen, execution_arn=arn)
                 self._by_uid[uid] = tracked
                 self._by_execution[arn] = uid
                 group = self._groups.get(key)
