@@ -184,6 +184,37 @@ def test_resumed_start_replays_the_same_token_and_finds_the_first_execution() ->
     assert world.run.status.phase == "Executing"
 
 
+def test_a_kopf_pass_on_a_body_from_before_the_end_acts_on_the_run_as_it_is_now() -> None:
+    """kopf may deliver a body minutes old (it stops waiting for its own patch after a few
+    seconds): an old `Starting` must neither send the start again nor move `Succeeded` back."""
+    world = RunWorld()
+    world.add_pipeline()
+    world.add_run(REF)
+    world.kopf_pass()
+    stale = world.run.model_copy(
+        update={"status": world.run.status.model_copy(update={"phase": "Starting", "execution_arn": None})}
+    )
+    world.sagemaker.settle(world.arn, "Succeeded")
+    world.poll()
+    assert world.run.status.phase == "Succeeded"
+    result = world.reconciler.reconcile(stale, world.now)
+    assert world.run.status.phase == "Succeeded"
+    assert world.sagemaker.count("start") == 1
+    assert result.requeue_after is None and not result.track
+
+
+def test_a_kopf_pass_for_a_run_gone_or_replaced_does_nothing() -> None:
+    world = RunWorld()
+    world.add_pipeline()
+    world.add_run(REF)
+    old = world.run
+    del world.kube.objects[("pipelineruns", NAMESPACE, "nightly")]
+    assert world.reconciler.reconcile(old, world.now).run is None
+    world.add_run(REF)  # a namesake: another uid
+    assert world.reconciler.reconcile(old, world.now).run is None
+    assert world.sagemaker.count("start") == 0 and world.run.status.phase is None
+
+
 def test_started_run_is_handed_to_the_poller_at_the_fastest_poll() -> None:
     world = started()
     result = world.results[-1]
@@ -370,7 +401,14 @@ def test_run_resumed_in_starting_whose_inputs_cannot_be_read_stays_starting() ->
         status={"phase": "Starting", "pipelineName": "train-sm", "region": "us-east-1", "attempts": 1},
     )
     run = world.run
-    world.kube.fail_next["get"] = Stalled(c.KUBERNETES_REJECTED, "pipelineruns ml/earlier: 403 Forbidden")
+    read = world.kube.get
+
+    def refuse_earlier(plural: str, namespace: str, name: str) -> dict[str, Any] | None:
+        if name == "earlier":
+            raise Stalled(c.KUBERNETES_REJECTED, "pipelineruns ml/earlier: 403 Forbidden")
+        return read(plural, namespace, name)
+
+    world.kube.get = refuse_earlier  # type: ignore[method-assign]
     result = world.reconciler.reconcile(run, world.now)
     assert world.run.status.phase == "Starting", "an execution may exist: the run cannot be failed"
     assert world.ready() == ("False", c.KUBERNETES_REJECTED)

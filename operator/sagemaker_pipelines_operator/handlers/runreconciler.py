@@ -15,14 +15,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
+
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import find_condition
+from sagemaker_pipelines_operator.api.metadata import ObjectMeta
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase, PipelineRunStatus
 from sagemaker_pipelines_operator.aws.run_executions import ExecutionsFor, RunExecutions
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled
 from sagemaker_pipelines_operator.handlers.kube import ObjectRef
 from sagemaker_pipelines_operator.handlers.runinputs import RunInputs
-from sagemaker_pipelines_operator.handlers.runwriter import RunWriter
+from sagemaker_pipelines_operator.handlers.runwriter import PLURAL, RunWriter
 from sagemaker_pipelines_operator.reconcile.pipelinerun import (
     ACTIVE_PHASES,
     DeleteRun,
@@ -44,7 +47,7 @@ from sagemaker_pipelines_operator.reconcile.runstatus import (
     untracked_status,
     with_conditions,
 )
-from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict, transition_event
+from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict, ready, transition_event
 
 Phase = PipelineRunPhase
 log = logging.getLogger(__name__)
@@ -102,11 +105,32 @@ class RunReconciler:
         self.poll = poll
 
     def reconcile(self, run: PipelineRun, now: datetime, seen: Seen | None = None) -> RunResult:
-        """One pass over `run`: with `seen` from the poller, or (None) from a kopf event."""
+        """One pass over `run`: with `seen` from the poller, or (None) from a kopf event, whose
+        body is read afresh first (`_current`). Raises ReconcileError only when that read fails."""
+        if seen is None:
+            current = self._current(run)
+            if current is None:
+                return RunResult(run.meta.ref, None, ready("Gone", "the run was deleted or replaced"), None)
+            run = current
         try:
             return self._pass(run, now, seen)
         except ReconcileError as exc:
             return self._cannot_proceed(run, exc, now)
+
+    def _current(self, run: PipelineRun) -> PipelineRun | None:
+        """The run as the API server has it now; None when it is gone or its name belongs to a
+        newer object. kopf may hand a pass a body minutes old: it waits only a few seconds for its
+        own patch to come back before it acts on what it has (decision 0071). Acting on an old
+        `Starting` sent the start again and wrote `Executing` over the `Succeeded` the poller had
+        written meanwhile. The poller's copy needs no read: it is what this process last wrote."""
+        ref = run.meta.ref
+        body = self.writer.kube.get(PLURAL, ref.namespace, ref.name)
+        if body is None or ObjectMeta.of(body["metadata"]).uid != ref.uid:
+            return None
+        try:
+            return PipelineRun.model_validate(body)
+        except ValidationError:  # kopf's copy parsed; let the pass go on with it
+            return run
 
     def _pass(self, run: PipelineRun, now: datetime, seen: Seen | None) -> RunResult:
         phase = run.status.phase or Phase.PENDING
