@@ -7,13 +7,16 @@ Scaling (override with the environment variables in brackets):
   20 ms latency per call, operator budget 10 TPS (burst 10), production poll bounds (5-60 s);
 - apply: 200 runs with `kubectl apply`, as in the issue;
 - RSS: 5,000 PipelineRun objects [SMPO_BENCH_OBJECTS], created cancelled so that they cost the
-  operator a watch event, a handler pass and a status write each, but no execution.
+  operator a watch event, a handler pass and a status write each, but no execution;
+- restart: 1,000 finished runs and 100 unchanged Pipelines [SMPO_BENCH_RESTART_RUNS,
+  SMPO_BENCH_RESTART_PIPELINES], as in the issue.
 Runs use unmanaged pipelines (`spec.pipelineName`) created directly in the emulator, so the
 figures are the runs' own cost, not Pipeline reconciliation's.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -31,7 +34,7 @@ from tests.fixtures.emulator import sagemaker_client_for
 from tests.fixtures.operator import AWS_TEST_ENV
 from tests.fixtures.pipelines import create as create_pipeline
 from tests.fixtures.pipelines import job
-from tests.fixtures.runs import GROUP, VERSION
+from tests.fixtures.runs import GROUP, VERSION, definition, pipeline_manifest, run_manifest
 from tests.fixtures.runstack import (
     PhaseWatch,
     cpu_seconds,
@@ -249,3 +252,90 @@ def test_operator_rss_with_five_thousand_objects(
         f"({(loaded - idle) * 1024 / OBJECTS:.1f} KiB per object); created in {created:.0f} s, "
         f"all handled after {handled:.0f} s; operator CPU {cpu:.0f} s in total"
     )
+
+
+RESTART_PIPELINES = int(os.environ.get("SMPO_BENCH_RESTART_PIPELINES", "100"))
+RESTART_RUNS = int(os.environ.get("SMPO_BENCH_RESTART_RUNS", "1000"))
+RESTART_WINDOW_SECONDS = 60.0
+
+
+def test_restart_with_finished_runs_and_unchanged_pipelines(
+    kubeconfig_path: Path, kube_api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    """The calls a restart costs: 100 settled Pipelines and 1,000 finished runs (issue: zero for
+    finished runs). The first operator, with a faster budget and resync so that the set-up does not
+    dominate, makes the Pipelines, runs every run to Succeeded, and lets each Pipeline be resynced
+    once (status then knows its modification time); the second, with the production budget and
+    resync interval, is watched for a minute, and a Pipeline created after it started shows when
+    it is at work."""
+    step = job("Prepare", description="emulator:seconds=1")
+    pipelines = [
+        pipeline_manifest(f"restart-{i:03d}", definition(step, parameters=[]))
+        for i in range(RESTART_PIPELINES)
+    ]
+    runs = [
+        run_manifest(f"done-{i:04d}", pipeline=f"restart-{i % RESTART_PIPELINES:03d}")
+        for i in range(RESTART_RUNS)
+    ]
+    custom = client.CustomObjectsApi(kube_api)
+    with emulator_process(tmp_path / "events.jsonl", latency=0.02) as admin:
+        log = tmp_path / "first.log"
+        setup = ("--aws-tps", "100", "--aws-burst", "100", "--resync-seconds", "20")
+        with (
+            operator_process(kubeconfig_path, namespace, admin.url, log, *setup),
+            PhaseWatch(kube_api, namespace) as phases,
+        ):
+            kubectl_apply(kubeconfig_path, namespace, pipelines + runs, tmp_path)
+            wait_until(lambda: phases.count("Succeeded") >= RESTART_RUNS, 1200, "every run Succeeded")
+
+            def settled() -> bool:
+                """Every run Succeeded now (not only once) and every Pipeline resynced once."""
+                listed = custom.list_namespaced_custom_object(GROUP, VERSION, namespace, "pipelineruns")
+                done = sum(1 for r in listed["items"] if (r.get("status") or {}).get("phase") == "Succeeded")
+                items = custom.list_namespaced_custom_object(GROUP, VERSION, namespace, "pipelines")["items"]
+                synced = sum(1 for p in items if (p.get("status") or {}).get("lastModifiedTime"))
+                return done >= RESTART_RUNS and synced >= len(pipelines)
+
+            wait_until(settled, 300, "every run Succeeded and every Pipeline resynced once", every=2.0)
+        mark = max((float(c["time"]) for c in admin.calls()), default=0.0)
+        before = operation_calls(admin)
+        log = tmp_path / "second.log"
+        with operator_process(kubeconfig_path, namespace, admin.url, log, *BUDGET) as operator:
+            started = time.time()
+            time.sleep(5)
+            custom.create_namespaced_custom_object(
+                GROUP,
+                VERSION,
+                namespace,
+                "pipelines",
+                pipeline_manifest("canary", definition(step, parameters=[])),
+            )
+
+            def canary_ready() -> bool:
+                status = custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "pipelines", "canary")
+                conditions = (status.get("status") or {}).get("conditions") or []
+                return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+            wait_until(canary_ready, 300, "the canary Pipeline Ready", every=0.5)
+            canary_after = time.time() - started
+            time.sleep(max(0.0, RESTART_WINDOW_SECONDS - (time.time() - started)))
+            rss, cpu = rss_mib(operator.pid), cpu_seconds(operator.pid)
+        after = operation_calls(admin)
+        recorded = [c for c in admin.calls() if float(c["time"]) > mark]
+    delta = {op: after[op] - before.get(op, 0) for op in after if after[op] != before.get(op, 0)}
+    not_canary = [c for c in recorded if "canary" not in json.dumps(c.get("request"))]
+    by_operation: dict[str, int] = {}
+    for call in not_canary:
+        by_operation[call["operation"]] = by_operation.get(call["operation"], 0) + 1
+    run_calls = sum(1 for c in not_canary if "/execution/" in json.dumps(c.get("request")))
+    print(
+        f"\n--- restart with {RESTART_RUNS} finished runs and {RESTART_PIPELINES} unchanged Pipelines"
+        f" (budget 10 TPS, emulator 20 ms/call, {RESTART_WINDOW_SECONDS:.0f} s after the restart)"
+        f"\nSageMaker calls, all: {sum(delta.values())} {delta}"
+        f"\n  not for the canary Pipeline: {len(not_canary)} {by_operation}; naming a finished run's"
+        f" execution: {run_calls}"
+        f"\n  (a full pass per Pipeline would be {2 * RESTART_PIPELINES}: DescribePipeline + ListTags each)"
+        f"\ncanary Pipeline Ready {canary_after:.1f} s after the restart; operator RSS {rss:.0f} MiB,"
+        f" CPU {cpu:.1f} s"
+    )
+    assert run_calls == 0  # finished runs cost nothing after a restart
