@@ -8,6 +8,7 @@ Operation-specific helpers live in `aws/pipelines.py` and `aws/executions.py`; t
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from sagemaker_pipelines_operator.aws.calls import SAGEMAKER, measured_call
@@ -25,7 +26,11 @@ class SageMakerApi:
         self._bucket = budget.bucket(self.region)
         # Every attempt takes a token, botocore's retries included: the budget bounds what the
         # operator sends, however many calls are being retried (decision 0045).
-        self._client.meta.events.register("before-send.sagemaker", self._take_token)
+        # One handler per client, however many SageMakerApi objects share it: two of them (say,
+        # made by threads racing to the first call) would otherwise charge every attempt twice.
+        self._client.meta.events.register(
+            "before-send.sagemaker", self._take_token, unique_id=f"smpo-budget-{self.region}"
+        )
 
     def _take_token(self, **_: Any) -> None:
         self._bucket.acquire()
@@ -60,12 +65,15 @@ class AwsAccess:
         self.factory = ClientFactory(default_region)
         self.budget = RateBudget(tps, burst)
         self._apis: dict[tuple[str, str | None], SageMakerApi] = {}
+        self._lock = threading.Lock()
 
     def sagemaker(self, region: str | None = None, role_arn: str | None = None) -> SageMakerApi:
+        """The API for (region, role), made once: handler threads reach for it at the same time."""
         key = (self.factory.region(region), role_arn)
-        if key not in self._apis:
-            self._apis[key] = SageMakerApi(self.factory, self.budget, region, role_arn)
-        return self._apis[key]
+        with self._lock:
+            if key not in self._apis:
+                self._apis[key] = SageMakerApi(self.factory, self.budget, region, role_arn)
+            return self._apis[key]
 
 
 def _snake(operation: str) -> str:
