@@ -56,6 +56,10 @@ OBJECTS = int(os.environ.get("SMPO_BENCH_OBJECTS", "5000"))
 APPLY_RUNS = 200
 BUDGET = ("--aws-tps", "10", "--aws-burst", "10")
 WINDOW_SECONDS = 60.0
+ACK_BEST = 1.98
+"""Calls per execution per minute the ACK SageMaker controller made while executions ran, with the
+fields it "updates" pre-set in the spec (4.0 with the spec as users write it): measured side by
+side on the same API server and emulator, 100 executions over 10 pipelines (issue 20)."""
 
 
 @pytest.fixture(autouse=True)
@@ -181,7 +185,8 @@ def test_tracking_concurrent_runs_calls_lag_and_rss(
         f"\n  phase tracking: {phase_rate:.3f} calls per run per minute vs 1 Describe per run per minute"
         f" -> {1 / phase_rate:.1f}x fewer"
         f"\n  with live steps: {total_rate:.3f} calls per run per minute ({steps / minutes / RUNS:.3f} step"
-        f" listings) vs 2 (Describe + ListSteps) per run per minute -> {2 / total_rate:.1f}x fewer"
+        f" listings) vs the ACK SageMaker controller's {ACK_BEST} (measured at its best, issue 20)"
+        f" -> {ACK_BEST / total_rate:.1f}x fewer; goal: 10x"
         f"\nstatus lag, execution end -> run Succeeded (end times have 1 s precision, so lags err high):"
         f" median {statistics.median(lags):.1f} s, p90 {percentile(lags, 0.9):.1f} s, max {max(lags):.1f} s"
         " (polling each run once a minute would average 30 s)"
@@ -257,6 +262,10 @@ def test_operator_rss_with_five_thousand_objects(
 RESTART_PIPELINES = int(os.environ.get("SMPO_BENCH_RESTART_PIPELINES", "100"))
 RESTART_RUNS = int(os.environ.get("SMPO_BENCH_RESTART_RUNS", "1000"))
 RESTART_WINDOW_SECONDS = 60.0
+ACK_BEST = 1.98
+"""Calls per execution per minute the ACK SageMaker controller made while executions ran, with the
+fields it "updates" pre-set in the spec (4.0 with the spec as users write it): measured side by
+side on the same API server and emulator, 100 executions over 10 pipelines (issue 20)."""
 
 
 def test_restart_with_finished_runs_and_unchanged_pipelines(
