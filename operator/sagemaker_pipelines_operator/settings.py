@@ -47,6 +47,10 @@ class OperatorSettings:
     """A replica silent for this long counts as dead and its standby takes over (kopf's lifetime)."""
     max_workers: int = 20
     """Most synchronous handlers running at once."""
+    max_concurrent_objects: int = 0
+    """Most objects kopf works on at once (0: no limit). Each holds its bodies while it waits for a
+    handler thread, so a burst costs memory the allocator keeps: 500 runs applied at once took RSS
+    to 266 MiB unbounded and 152 MiB at 40, with every run Executing after 60 s and 81 s."""
     aws_tps: float = 10.0
     """SageMaker calls per second allowed per region, shared by every handler."""
     aws_burst: int = 20

@@ -75,6 +75,7 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext, executor: H
         # A bare group string would be read as Selector(group="pipelines.dev", any_name="sagemaker").
         settings.watching.label_selectors[GROUP, kopf.EVERYTHING] = ours.selector
     settings.execution.executor = executor
+    settings.queueing.worker_limit = ours.max_concurrent_objects or None
     # A timer whose handler has just returned still patches its result; at a stop, give it that
     # long to finish instead of orphaning it (its late patch would outlive kopf's API sessions).
     settings.background.instant_exit_timeout = TIMER_EXIT_SECONDS
