@@ -109,6 +109,10 @@ def kill_the_leader(
     rng = random.Random(20261202)
     for r in replicas:
         r.spawn()
+    # Two replicas started at once both work until each has read the other's first heartbeat
+    # (kopf's peering is no lease; decision 0046): the scenario starts, as a rollout's would,
+    # once both are up and one leads.
+    wait_for(lambda: leader(kube), timeout=60, what="one leader among two freshly started replicas")
     kube.create(pipeline_manifest("train", definition()))
     wait_for(lambda: kube.condition("Pipeline", "train", "Ready").get("status") == "True", timeout=60)
     runs: list[str] = []

@@ -3,9 +3,16 @@ replica never outranks the standby that took over from it."""
 
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import kopf
 import pytest
 
-from sagemaker_pipelines_operator.handlers.operator import PRIORITY_TIEBREAK_BITS, replica_priority
+from sagemaker_pipelines_operator.handlers.executor import HandlerExecutor
+from sagemaker_pipelines_operator.handlers.operator import PRIORITY_TIEBREAK_BITS, configure, replica_priority
+from sagemaker_pipelines_operator.settings import OperatorSettings
 
 NOW_MS = 1_796_000_000_000  # December 2026
 
@@ -30,3 +37,23 @@ def test_priorities_are_positive_and_exact_as_json_numbers(started_ms: int) -> N
         priority = replica_priority(started_ms, tiebreak)
         assert 0 < priority < 2**53
         assert int(float(priority)) == priority
+
+
+def test_the_priority_is_drawn_when_kopf_is_configured_not_when_the_process_started() -> None:
+    """kopf heartbeats right after its startup handlers; a priority drawn earlier (at process
+    start) let a replica that appeared in the peering object second outrank the first."""
+    executor = HandlerExecutor(1)
+    try:
+        ctx: Any = SimpleNamespace(settings=OperatorSettings(peering="p"))
+        before = time.time_ns() // 1_000_000
+        first = kopf.OperatorSettings()
+        configure(first, ctx, executor)
+        time.sleep(0.005)
+        second = kopf.OperatorSettings()
+        configure(second, ctx, executor)
+        after = time.time_ns() // 1_000_000
+    finally:
+        executor.shutdown(wait=False)
+    latest, earliest = replica_priority(after, 0), replica_priority(before, 2**PRIORITY_TIEBREAK_BITS - 1)
+    assert latest <= first.peering.priority <= earliest
+    assert first.peering.priority > second.peering.priority

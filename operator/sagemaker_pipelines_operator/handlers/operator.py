@@ -88,6 +88,12 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext, executor: H
         # A named peering must exist; without it every replica would reconcile at once.
         settings.peering.mandatory = True
         settings.peering.clusterwide = not ours.namespaces
+        # Drawn here, the last step before kopf heartbeats, not when the process started: the
+        # replica that appears in the peering object first must be the older one, or a replica
+        # slow to start would outrank one already working (decision 0046).
+        settings.peering.priority = replica_priority(
+            time.time_ns() // 1_000_000, random.getrandbits(PRIORITY_TIEBREAK_BITS)
+        )
     settings.peering.standalone = ours.peering is None
 
 
@@ -166,9 +172,6 @@ async def run_operator(
             namespaces=list(ours.namespaces),
             standalone=ours.peering is None,
             peering_name=ours.peering,
-            priority=replica_priority(
-                time.time_ns() // 1_000_000, random.getrandbits(PRIORITY_TIEBREAK_BITS)
-            ),
             stop_flag=kopf_stop,
             ready_flag=started,
             memo=kopf.Memo(ctx=ctx),
