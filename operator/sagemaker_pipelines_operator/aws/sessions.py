@@ -13,7 +13,12 @@ from typing import Any
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+from botocore.credentials import (
+    AssumeRoleCredentialFetcher,
+    CredentialProvider,
+    CredentialResolver,
+    DeferredRefreshableCredentials,
+)
 
 from sagemaker_pipelines_operator.aws.errors import THROTTLE_CODES
 from sagemaker_pipelines_operator.metrics import SAGEMAKER_THROTTLES_TOTAL
@@ -38,7 +43,8 @@ class ClientFactory:
 
     def __init__(self, default_region: str | None = None) -> None:
         self._loader: Any = None
-        self._base = boto3.session.Session(botocore_session=self._new_core())
+        self._base_core = self._new_core()
+        self._base = boto3.session.Session(botocore_session=self._base_core)
         self.default_region = default_region or self._base.region_name or "us-east-1"
         self._sessions: dict[str | None, boto3.session.Session] = {None: self._base}
         self._clients: dict[tuple[str, str, str | None], Any] = {}
@@ -69,15 +75,28 @@ class ClientFactory:
     def _role_session(self, role_arn: str) -> boto3.session.Session:
         core = self._new_core()
         fetcher = AssumeRoleCredentialFetcher(
-            client_creator=self._base._session.create_client,
+            client_creator=self._base_core.create_client,
             source_credentials=self._base.get_credentials(),
             role_arn=role_arn,
             extra_args={"RoleSessionName": "sagemaker-pipelines-operator"},
         )
-        core._credentials = DeferredRefreshableCredentials(
-            method="assume-role", refresh_using=fetcher.fetch_credentials
-        )
+        # The session's only credential source is the role: never the base chain behind it.
+        core.register_component("credential_provider", CredentialResolver(providers=[_AssumedRole(fetcher)]))
         return boto3.session.Session(botocore_session=core)
+
+
+class _AssumedRole(CredentialProvider):  # type: ignore[misc]  # botocore is untyped
+    """A credential source that assumes one role through STS, refreshed before it expires."""
+
+    METHOD = "assume-role"
+
+    def __init__(self, fetcher: AssumeRoleCredentialFetcher) -> None:
+        super().__init__()
+        self._fetcher = fetcher
+
+    def load(self) -> DeferredRefreshableCredentials:
+        fetch = self._fetcher.fetch_credentials
+        return DeferredRefreshableCredentials(method=self.METHOD, refresh_using=fetch)
 
 
 def _count_throttle(response: Any = None, operation: Any = None, **_: Any) -> None:
