@@ -23,7 +23,7 @@ from sagemaker_pipelines_operator.handlers.lineage import lineage_status, read_l
 from sagemaker_pipelines_operator.handlers.outcome import parse_error, reconcile_pass, write_verdict
 from sagemaker_pipelines_operator.handlers.runinputs import RunInputs
 from sagemaker_pipelines_operator.handlers.runmetrics import RunMetrics
-from sagemaker_pipelines_operator.handlers.runpoller import POOL_SIZE, RunPoller
+from sagemaker_pipelines_operator.handlers.runpoller import RunPoller
 from sagemaker_pipelines_operator.handlers.runreconciler import PollBounds, RunReconciler
 from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
 from sagemaker_pipelines_operator.handlers.runwriter import RunWriter
@@ -88,12 +88,6 @@ def _new_runtime(ctx: OperatorContext) -> RunRuntime:
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
     rt = runtime(ctx)
-    # Every kopf worker thread and every poller thread may hold a connection at once; urllib3's
-    # default pool (5 per core) makes the rest open and drop a TLS connection per request.
-    if not ctx.api_client_created:
-        wanted = ctx.settings.max_workers + POOL_SIZE + 4
-        ctx.kube_config.connection_pool_maxsize = max(ctx.kube_config.connection_pool_maxsize or 0, wanted)
-
     events = (
         StatusEventConsumer(ctx, rt.tracker, ctx.settings.status_events_queue_url)
         if ctx.settings.status_events_queue_url
