@@ -68,7 +68,14 @@ def replica(letter: str, kubeconfig: Path, namespace: str, emulator_url: str, lo
 
 def leader(kube: Kube) -> str | None:
     """The identity kopf lets work: the highest priority among live peers (None while unclear)."""
-    peering = kube.api.get_namespaced_custom_object("kopf.dev", "v1", kube.namespace, "kopfpeerings", PEERING)
+    try:
+        peering = kube.api.get_namespaced_custom_object(
+            "kopf.dev", "v1", kube.namespace, "kopfpeerings", PEERING
+        )
+    except client.ApiException as e:
+        if e.status == 404:  # not created yet: the replicas' preflight creates it
+            return None
+        raise
     now = time.time()
     live = {
         identity: info["priority"]
