@@ -6,8 +6,6 @@ Scaling (override with the environment variables in brackets):
   issue's 1,000 over 50, each execution three 60 s steps [SMPO_BENCH_STEP_SECONDS]; emulator at
   20 ms latency per call, operator budget 10 TPS (burst 10), production poll bounds (5-60 s);
 - apply: 200 runs with `kubectl apply`, as in the issue;
-- RSS: 5,000 PipelineRun objects [SMPO_BENCH_OBJECTS], created cancelled so that they cost the
-  operator a watch event, a handler pass and a status write each, but no execution;
 - restart: 1,000 finished runs and 100 unchanged Pipelines [SMPO_BENCH_RESTART_RUNS,
   SMPO_BENCH_RESTART_PIPELINES], as in the issue.
 Runs use unmanaged pipelines (`spec.pipelineName`) created directly in the emulator, so the
@@ -21,7 +19,6 @@ import os
 import statistics
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +40,7 @@ from tests.fixtures.runstack import (
     operation_calls,
     operator_process,
     rss_mib,
+    run_documents,
     wait_until,
 )
 
@@ -52,7 +50,6 @@ pytestmark = [pytest.mark.bench, pytest.mark.timeout(2400)]
 RUNS = int(os.environ.get("SMPO_BENCH_RUNS", "500"))
 PIPELINES = int(os.environ.get("SMPO_BENCH_PIPELINES", "25"))
 STEP_SECONDS = float(os.environ.get("SMPO_BENCH_STEP_SECONDS", "60"))
-OBJECTS = int(os.environ.get("SMPO_BENCH_OBJECTS", "5000"))
 APPLY_RUNS = 200
 BUDGET = ("--aws-tps", "10", "--aws-burst", "10")
 WINDOW_SECONDS = 60.0
@@ -82,18 +79,6 @@ def make_pipelines(url: str, count: int, step_seconds: float) -> list[str]:
         )
     sagemaker.close()
     return names
-
-
-def run_documents(count: int, pipelines: list[str], prefix: str, **spec: Any) -> list[dict[str, Any]]:
-    return [
-        {
-            "apiVersion": f"{GROUP}/{VERSION}",
-            "kind": "PipelineRun",
-            "metadata": {"name": f"{prefix}-{i:04d}"},
-            "spec": {"pipelineName": pipelines[i % len(pipelines)], **spec},
-        }
-        for i in range(count)
-    ]
 
 
 def kubectl_apply(kubeconfig: Path, namespace: str, documents: list[dict[str, Any]], directory: Path) -> None:
@@ -218,44 +203,6 @@ def test_apply_200_runs_until_all_executing(
         f"\nkubectl apply returned after {apply_done:.1f} s; first run Executing after {times[0]:.1f} s, "
         f"half after {times[len(times) // 2]:.1f} s, all after {times[-1]:.1f} s"
         f" (10 TPS alone needs {APPLY_RUNS / 10:.0f} s for the starts)"
-    )
-
-
-def test_operator_rss_with_five_thousand_objects(
-    kubeconfig_path: Path, kube_api: client.ApiClient, namespace: str, tmp_path: Path
-) -> None:
-    api = client.CustomObjectsApi(kube_api)
-    documents = run_documents(OBJECTS, ["bench-unused"], "obj", cancel=True)
-    with emulator_process(tmp_path / "events.jsonl", latency=0.02) as admin:
-        with (
-            operator_process(kubeconfig_path, namespace, admin.url, tmp_path / "op.log", *BUDGET) as operator,
-            PhaseWatch(kube_api, namespace) as phases,
-        ):
-            time.sleep(5)  # imports done, watches established
-            idle = rss_mib(operator.pid)
-            started = time.time()
-            with ThreadPoolExecutor(8) as pool:
-                list(
-                    pool.map(
-                        lambda d: api.create_namespaced_custom_object(
-                            GROUP, VERSION, namespace, "pipelineruns", d
-                        ),
-                        documents,
-                    )
-                )
-            created = time.time() - started
-            wait_until(lambda: phases.count("Stopped") >= OBJECTS, 900, f"{OBJECTS} runs handled")
-            handled = time.time() - started
-            loaded = rss_mib(operator.pid)
-            cpu = cpu_seconds(operator.pid)
-        calls = sum(operation_calls(admin).values())
-    assert calls == 0  # cancelled before starting: no SageMaker call at all
-    print(
-        f"\n--- operator memory with {OBJECTS} PipelineRun objects (created cancelled: watch event, handler"
-        " pass and one status write each, no execution)"
-        f"\nRSS idle {idle:.0f} MiB -> {loaded:.0f} MiB with {OBJECTS} objects "
-        f"({(loaded - idle) * 1024 / OBJECTS:.1f} KiB per object); created in {created:.0f} s, "
-        f"all handled after {handled:.0f} s; operator CPU {cpu:.0f} s in total"
     )
 
 
