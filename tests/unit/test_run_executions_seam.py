@@ -2,11 +2,12 @@
 None from the reads (Describe, the listings, on any page), while the writes (start, stop, retry)
 raise NotFound, a Stalled refusal. Other errors pass through as the taxonomy's. Driven through the
 real `SageMakerApi` and a botocore Stubber on its client, so the lookups and classification are
-the shipped ones."""
+the shipped ones. Executions come back parsed, once, into `Execution`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,6 +21,11 @@ from sagemaker_pipelines_operator.aws.run_executions import SageMakerExecutions
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
 from sagemaker_pipelines_operator.aws.sessions import ClientFactory
 from sagemaker_pipelines_operator.errors import NotFound, Stalled, Transient
+from sagemaker_pipelines_operator.reconcile.execution import (
+    Execution,
+    execution_from_description,
+    execution_from_summary,
+)
 
 REGION = "us-east-1"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/churn/execution/abc123"
@@ -153,3 +159,64 @@ def test_measured_lookup(exc: BaseException, raised: type[Exception] | None) -> 
         return
     with pytest.raises(raised):
         measured_lookup(SAGEMAKER, "DescribePipelineExecution", raising(exc))
+
+
+STARTED = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+
+
+def test_a_listing_is_parsed_once_into_executions(stubbed: Any) -> None:
+    seam, stub = stubbed
+    failed = summary(2) | {"PipelineExecutionStatus": "Failed", "PipelineExecutionFailureReason": "boom"}
+    page = {"PipelineExecutionSummaries": [summary(1) | {"StartTime": STARTED}, failed]}
+    stub.add_response("list_pipeline_executions", page)
+    assert seam.listing("churn", None) == [
+        Execution(f"{ARN}1", "Executing", STARTED),
+        Execution(f"{ARN}2", "Failed", failure_reason="boom"),
+    ]
+
+
+def test_a_description_is_parsed_once_into_an_execution(stubbed: Any) -> None:
+    seam, stub = stubbed
+    described = {
+        "PipelineExecutionArn": ARN,
+        "PipelineExecutionStatus": "Failed",
+        "CreationTime": STARTED,
+        "FailureReason": "step Train failed",
+    }
+    stub.add_response("describe_pipeline_execution", described)
+    assert seam.describe(ARN) == Execution(ARN, "Failed", STARTED, "step Train failed")
+
+
+@pytest.mark.parametrize(
+    ("answer", "parse", "expected"),
+    [
+        pytest.param(
+            {"PipelineExecutionArn": ARN, "PipelineExecutionStatus": "Executing", "StartTime": STARTED},
+            execution_from_summary,
+            Execution(ARN, "Executing", STARTED),
+            id="summary",
+        ),
+        pytest.param(
+            {"PipelineExecutionArn": ARN, "PipelineExecutionFailureReason": ""},
+            execution_from_summary,
+            Execution(ARN, None),
+            id="summary-without-status-or-reason",
+        ),
+        pytest.param(
+            {"PipelineExecutionStatus": "Stopped", "CreationTime": STARTED},
+            lambda d: execution_from_description(ARN, d),
+            Execution(ARN, "Stopped", STARTED),
+            id="description-names-the-asked-arn",
+        ),
+        pytest.param(
+            {"PipelineExecutionStatus": "Failed", "FailureReason": "boom", "StartTime": STARTED},
+            lambda d: execution_from_description(ARN, d),
+            Execution(ARN, "Failed", None, "boom"),
+            id="description-starts-at-creation-time",
+        ),
+    ],
+)
+def test_execution_parsing(
+    answer: dict[str, Any], parse: Callable[[dict[str, Any]], Execution], expected: Execution
+) -> None:
+    assert parse(answer) == expected
