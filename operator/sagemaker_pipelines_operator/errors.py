@@ -2,8 +2,11 @@
 
     ReconcileError
     ├── Stalled     the user must change the spec (or the world): Stalled=True, no retry
-    │               until the resource changes. Bad definition, unknown parameter, AWS
-    │               validation/access errors, a pipeline owned by another resource.
+    │   │           until the resource changes. Bad definition, unknown parameter, AWS
+    │   │           validation/access errors, a pipeline owned by another resource.
+    │   └── NotFound    a call that needs the resource found it missing: a refusal like any
+    │                   other. Where absence is an answer, the seam asks with a lookup
+    │                   (`SageMakerApi.lookup`, `KubeObjects.get`) and gets None instead.
     ├── Waiting     nothing is wrong yet; look again after `delay` seconds. A referenced
     │               Pipeline not Ready, a ConfigMap not created yet, an execution stopping.
     └── Transient   something outside us failed in a way that usually heals: throttling,
@@ -46,5 +49,6 @@ class Transient(ReconcileError):
         self.delay = delay
 
 
-class NotFound(ReconcileError):
-    """The SageMaker resource does not exist; callers decide (create, recreate, report)."""
+class NotFound(Stalled):
+    """The resource a call needed does not exist. A refusal wherever it is not caught; the seams
+    that expect absence (a read, a clean-up) ask so that "not there" comes back as a value."""

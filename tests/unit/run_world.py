@@ -136,13 +136,7 @@ class RunWorld:
         if described is None:
             observed = ObservedExecution(arn, missing="execution")
         else:
-            observed = ObservedExecution(
-                arn,
-                status=described["PipelineExecutionStatus"],
-                start_time=described["CreationTime"],
-                failure_reason=described.get("FailureReason"),
-                step_entries=self.sagemaker.steps(arn) if steps else None,
-            )
+            observed = ObservedExecution.of(described, self.sagemaker.steps(arn) if steps else None)
         result = self.reconciler.reconcile(self.run, self.now, Seen(observed, ROLE))
         self.results.append(result)
         return result

@@ -3,9 +3,10 @@
 The calls are derived from the source, not listed by hand: an AST scan of the package (minus
 the parts that never run with the operator's role) finds boto3 client calls
 (`client.describe_pipeline(...)`, `get_paginator("...")`), the adapter's operation names
-(`api.call("DescribePipeline", ...)`, `api.paginate("ListTags", ...)`) and botocore helpers that
-call AWS for us (AssumeRoleCredentialFetcher → sts:AssumeRole). Operation names are checked
-against botocore's service models, so only real SageMaker, STS, S3 and SQS operations count.
+(`api.call("DescribePipeline", ...)`, `api.paginate("ListTags", ...)`, the `lookup` forms) and
+botocore helpers that call AWS for us (AssumeRoleCredentialFetcher → sts:AssumeRole). Operation
+names are checked against botocore's service models, so only real SageMaker, STS, S3 and SQS
+operations count.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ POLICY = REPO_ROOT / "docs" / "iam-policy.json"
 # runs with the operator's IAM role.
 NOT_CALLING_AWS = {"devstack", "audit"}
 SERVICES = ("sagemaker", "sts", "s3", "sqs")
-ADAPTER_METHODS = {"call", "paginate"}  # SageMakerApi.call/paginate(operation_name, ...)
+ADAPTER_METHODS = {"call", "paginate", "lookup", "lookup_pages"}  # SageMakerApi's (operation_name, ...)
 INDIRECT = {"AssumeRoleCredentialFetcher": {"sts:AssumeRole"}}
 IMPLIED = {
     # GetObject with a VersionId (spec.definition.s3.versionId) is authorised as GetObjectVersion.

@@ -1,5 +1,6 @@
 """One AWS call measured: counted by operation and outcome, timed, and its error mapped onto the
-taxonomy. SageMaker (`aws.sagemaker`) and SQS (`triggers.sqs`) calls go through `measured_call`."""
+taxonomy. SageMaker (`aws.sagemaker`) and SQS (`triggers.sqs`) calls go through `measured_call`;
+a read where absence is an answer goes through `measured_lookup`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 
-from sagemaker_pipelines_operator.aws.errors import classify_aws_error, outcome_label
+from sagemaker_pipelines_operator.aws.errors import classify_aws_error, is_not_found, outcome_label
 from sagemaker_pipelines_operator.metrics import (
     SAGEMAKER_REQUEST_DURATION,
     SAGEMAKER_REQUESTS_TOTAL,
@@ -43,5 +44,27 @@ def measured_call(
         error = exc
         raise classify_aws_error(exc, operation) from exc
     finally:
-        metrics.requests.labels(operation=operation, outcome=outcome_label(error)).inc()
-        metrics.duration.labels(operation=operation).observe(time.monotonic() - started)
+        _count(metrics, operation, error, started)
+
+
+def measured_lookup(
+    metrics: RequestMetrics, operation: str, call: Callable[[], dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Like `measured_call`, for a read where absence is an answer: None when the resource does
+    not exist (`is_not_found`), so that callers branch on a value. Counted as a client error."""
+    started = time.monotonic()
+    error: BaseException | None = None
+    try:
+        return call()
+    except Exception as exc:
+        error = exc
+        if is_not_found(exc):
+            return None
+        raise classify_aws_error(exc, operation) from exc
+    finally:
+        _count(metrics, operation, error, started)
+
+
+def _count(metrics: RequestMetrics, operation: str, error: BaseException | None, started: float) -> None:
+    metrics.requests.labels(operation=operation, outcome=outcome_label(error)).inc()
+    metrics.duration.labels(operation=operation).observe(time.monotonic() - started)

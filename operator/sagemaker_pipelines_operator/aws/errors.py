@@ -58,6 +58,17 @@ def outcome_label(exc: BaseException | None) -> str:
     return "network_error"
 
 
+def is_not_found(exc: BaseException) -> bool:
+    """SageMaker's (or S3's) answer is that the resource does not exist: the pipeline, the
+    execution, the bucket, key or version. A lookup returns None for it; any other call raises
+    NotFound (a refusal, errors.py)."""
+    if not isinstance(exc, ClientError):
+        return False
+    code = error_code(exc) or ""
+    message = str(exc.response.get("Error", {}).get("Message") or exc)
+    return code in _NOT_FOUND_CODES or _is_validation_not_found(code, message)
+
+
 def classify_aws_error(exc: BaseException, operation: str) -> ReconcileError:
     """The taxonomy class of an exception raised by a boto3 call."""
     if isinstance(exc, ClientError):
@@ -65,7 +76,7 @@ def classify_aws_error(exc: BaseException, operation: str) -> ReconcileError:
         message = str(exc.response.get("Error", {}).get("Message") or exc)
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400))
         text = f"{operation}: {code}: {message}"
-        if code in _NOT_FOUND_CODES or _is_validation_not_found(code, message):
+        if is_not_found(exc):
             return NotFound(c.AWS_REJECTED, text)
         if code in THROTTLE_CODES or code in _RETRYABLE_CODES or status >= 500:
             return Transient(c.AWS_UNAVAILABLE, text, delay=30.0 if code == "ResourceLimitExceeded" else None)

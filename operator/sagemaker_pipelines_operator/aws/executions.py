@@ -1,5 +1,6 @@
 """Pipeline executions in SageMaker: start, describe, list, steps, stop and retry. Each is one
-operation through `SageMakerApi.call` (shared rate budget, metrics, error classes)."""
+operation through `SageMakerApi` (shared rate budget, metrics, error classes); the reads are
+lookups, so a missing execution or pipeline is None, and the writes raise NotFound (a refusal)."""
 
 from __future__ import annotations
 
@@ -18,16 +19,17 @@ def start_execution(api: SageMakerApi, request: dict[str, Any]) -> str:
     return str(response["PipelineExecutionArn"])
 
 
-def describe_execution(api: SageMakerApi, arn: str) -> dict[str, Any]:
-    """DescribePipelineExecution (raises NotFound when the execution does not exist)."""
-    return api.call("DescribePipelineExecution", PipelineExecutionArn=arn)
+def describe_execution(api: SageMakerApi, arn: str) -> dict[str, Any] | None:
+    """DescribePipelineExecution; None when the execution does not exist."""
+    return api.lookup("DescribePipelineExecution", PipelineExecutionArn=arn)
 
 
 def list_executions(
     api: SageMakerApi, pipeline_name: str, created_after: datetime | None
-) -> list[dict[str, Any]]:
+) -> list[dict[str, Any]] | None:
     """ListPipelineExecutions, newest first, limited to executions created after `created_after`
-    so that the cost follows active runs, not the pipeline's history."""
+    so that the cost follows active runs, not the pipeline's history. None when the pipeline
+    does not exist."""
     params: dict[str, Any] = {
         "PipelineName": pipeline_name,
         "SortBy": "CreationTime",
@@ -36,12 +38,12 @@ def list_executions(
     }
     if created_after is not None:
         params["CreatedAfter"] = created_after
-    return api.paginate("ListPipelineExecutions", "PipelineExecutionSummaries", **params)
+    return api.lookup_pages("ListPipelineExecutions", "PipelineExecutionSummaries", **params)
 
 
-def list_steps(api: SageMakerApi, arn: str) -> list[dict[str, Any]]:
-    """ListPipelineExecutionSteps in start order."""
-    return api.paginate(
+def list_steps(api: SageMakerApi, arn: str) -> list[dict[str, Any]] | None:
+    """ListPipelineExecutionSteps in start order; None when the execution does not exist."""
+    return api.lookup_pages(
         "ListPipelineExecutionSteps",
         "PipelineExecutionSteps",
         PipelineExecutionArn=arn,

@@ -12,6 +12,7 @@ from typing import Any
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled
+from sagemaker_pipelines_operator.reconcile.execution import Execution
 
 ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012:pipeline"
 
@@ -25,6 +26,10 @@ class MemoryExecution:
     status: str = "Executing"
     failure_reason: str | None = None
     steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def reported(self) -> Execution:
+        """What a listing or a Describe says of it."""
+        return Execution(self.arn, self.status, self.created, self.failure_reason)
 
 
 @dataclass
@@ -51,21 +56,18 @@ class InMemoryExecutions:
         self._tokens[token] = arn
         return arn
 
-    def describe(self, arn: str) -> dict[str, Any] | None:
+    def describe(self, arn: str) -> Execution | None:
         self._called("describe", {"arn": arn})
         found = self.executions.get(arn)
-        if found is None:
-            return None
-        described = {"PipelineExecutionStatus": found.status, "CreationTime": found.created}
-        return described | ({"FailureReason": found.failure_reason} if found.failure_reason else {})
+        return found.reported() if found is not None else None
 
-    def listing(self, pipeline: str, created_after: datetime | None) -> list[dict[str, Any]] | None:
+    def listing(self, pipeline: str, created_after: datetime | None) -> list[Execution] | None:
         self._called("listing", {"pipeline": pipeline, "created_after": created_after})
         if pipeline not in self.pipelines:
             return None
         found = [e for e in self.executions.values() if e.pipeline == pipeline]
         found = [e for e in found if created_after is None or e.created > created_after]
-        return [_summary(e) for e in sorted(found, key=lambda e: e.created, reverse=True)]
+        return [e.reported() for e in sorted(found, key=lambda e: e.created, reverse=True)]
 
     def steps(self, arn: str) -> list[dict[str, Any]] | None:
         self._called("steps", {"arn": arn})
@@ -109,14 +111,3 @@ class InMemoryExecutions:
         error = self.fail_next.pop(operation, None)
         if error is not None:
             raise error
-
-
-def _summary(execution: MemoryExecution) -> dict[str, Any]:
-    summary: dict[str, Any] = {
-        "PipelineExecutionArn": execution.arn,
-        "PipelineExecutionStatus": execution.status,
-        "StartTime": execution.created,
-    }
-    if execution.failure_reason:
-        summary["PipelineExecutionFailureReason"] = execution.failure_reason
-    return summary

@@ -1,5 +1,8 @@
 """The SageMaker seam of the run path: one Protocol for every call a PipelineRun makes, the boto3
-adapter behind it, and what "not found" means for each call (a return value, or a refusal)."""
+adapter behind it, and what "not found" means for each call: the reads ask with lookups and return
+None; the writes (start, stop, retry) raise NotFound, a Stalled like any other refusal. Executions
+come back parsed (`reconcile/execution.Execution`); steps as SageMaker lists them, since what a
+step entry means depends on the run's earlier steps (`reconcile/runsteps.steps_from_aws`)."""
 
 from __future__ import annotations
 
@@ -7,10 +10,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.aws import executions
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
-from sagemaker_pipelines_operator.errors import NotFound, Stalled
+from sagemaker_pipelines_operator.reconcile.execution import (
+    Execution,
+    execution_from_description,
+    execution_from_summary,
+)
 
 
 class RunExecutions(Protocol):
@@ -20,10 +26,10 @@ class RunExecutions(Protocol):
         """StartPipelineExecution (idempotent by its ClientRequestToken); the execution's ARN.
         A pipeline that does not exist is a refusal (Stalled), like any invalid request."""
 
-    def describe(self, arn: str) -> dict[str, Any] | None:
+    def describe(self, arn: str) -> Execution | None:
         """DescribePipelineExecution; None when the execution does not exist."""
 
-    def listing(self, pipeline: str, created_after: datetime | None) -> list[dict[str, Any]] | None:
+    def listing(self, pipeline: str, created_after: datetime | None) -> list[Execution] | None:
         """ListPipelineExecutions summaries, newest first; None when the pipeline does not exist."""
 
     def steps(self, arn: str) -> list[dict[str, Any]] | None:
@@ -47,37 +53,21 @@ class SageMakerExecutions:
         self._api = api
 
     def start(self, request: Mapping[str, Any]) -> str:
-        try:
-            return executions.start_execution(self._api, dict(request))
-        except NotFound as exc:
-            raise Stalled(c.AWS_REJECTED, exc.message) from exc
+        return executions.start_execution(self._api, dict(request))
 
-    def describe(self, arn: str) -> dict[str, Any] | None:
-        try:
-            return executions.describe_execution(self._api, arn)
-        except NotFound:
-            return None
+    def describe(self, arn: str) -> Execution | None:
+        found = executions.describe_execution(self._api, arn)
+        return execution_from_description(arn, found) if found is not None else None
 
-    def listing(self, pipeline: str, created_after: datetime | None) -> list[dict[str, Any]] | None:
-        try:
-            return executions.list_executions(self._api, pipeline, created_after)
-        except NotFound:
-            return None
+    def listing(self, pipeline: str, created_after: datetime | None) -> list[Execution] | None:
+        found = executions.list_executions(self._api, pipeline, created_after)
+        return [execution_from_summary(s) for s in found] if found is not None else None
 
     def steps(self, arn: str) -> list[dict[str, Any]] | None:
-        try:
-            return executions.list_steps(self._api, arn)
-        except NotFound:
-            return None
+        return executions.list_steps(self._api, arn)
 
     def stop(self, arn: str, token: str) -> None:
-        try:
-            executions.stop_execution(self._api, arn, token)
-        except NotFound as exc:
-            raise Stalled(c.AWS_REJECTED, exc.message) from exc
+        executions.stop_execution(self._api, arn, token)
 
     def retry(self, arn: str, token: str, parallelism: dict[str, Any] | None) -> None:
-        try:
-            executions.retry_execution(self._api, arn, token, parallelism)
-        except NotFound as exc:
-            raise Stalled(c.AWS_REJECTED, exc.message) from exc
+        executions.retry_execution(self._api, arn, token, parallelism)

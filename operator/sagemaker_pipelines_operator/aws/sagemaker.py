@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from sagemaker_pipelines_operator.aws.calls import SAGEMAKER, measured_call
+from sagemaker_pipelines_operator.aws.calls import SAGEMAKER, measured_call, measured_lookup
 from sagemaker_pipelines_operator.aws.ratelimit import RateBudget
 from sagemaker_pipelines_operator.aws.sessions import ClientFactory
 
@@ -36,26 +37,31 @@ class SageMakerApi:
         self._bucket.acquire()
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
-        """Call `operation` (API name, e.g. "DescribePipeline"); raises a taxonomy error on failure.
-        Its duration includes the wait for the rate budget."""
+        """Call `operation` (API name, e.g. "DescribePipeline"); raises a taxonomy error on failure
+        (NotFound when the resource is missing). Its duration includes the wait for the budget."""
+        return measured_call(SAGEMAKER, operation, self._budgeted(operation, params))
+
+    def lookup(self, operation: str, **params: Any) -> dict[str, Any] | None:
+        """Like `call`, for a read where absence is an answer: None when the resource is missing."""
+        return measured_lookup(SAGEMAKER, operation, self._budgeted(operation, params))
+
+    def paginate(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+        """All items of a paginated list operation (each page is one budgeted call)."""
+        return _collect(lambda page: self.call(operation, **params, **page), key) or []  # never None
+
+    def lookup_pages(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]] | None:
+        """All items of a paginated list operation; None when what it lists the items of (a
+        pipeline, an execution) is missing, on any page."""
+        return _collect(lambda page: self.lookup(operation, **params, **page), key)
+
+    def _budgeted(self, operation: str, params: dict[str, Any]) -> Callable[[], dict[str, Any]]:
         method = getattr(self._client, _snake(operation))
 
         def budgeted() -> dict[str, Any]:  # each attempt takes its token in _take_token
             response: dict[str, Any] = method(**params)
             return response
 
-        return measured_call(SAGEMAKER, operation, budgeted)
-
-    def paginate(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
-        """All items of a paginated list operation (each page is one budgeted call)."""
-        items: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            page = self.call(operation, **params, **({"NextToken": token} if token else {}))
-            items.extend(page.get(key, []))
-            token = page.get("NextToken")
-            if not token:
-                return items
+        return budgeted
 
 
 class AwsAccess:
@@ -74,6 +80,22 @@ class AwsAccess:
             if key not in self._apis:
                 self._apis[key] = SageMakerApi(self.factory, self.budget, region, role_arn)
             return self._apis[key]
+
+
+def _collect(
+    fetch: Callable[[dict[str, str]], dict[str, Any] | None], key: str
+) -> list[dict[str, Any]] | None:
+    """Every page's `key` items, following NextToken; None as soon as a page is None."""
+    items: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        page = fetch({"NextToken": token} if token else {})
+        if page is None:
+            return None
+        items.extend(page.get(key, []))
+        token = page.get("NextToken")
+        if not token:
+            return items
 
 
 def _snake(operation: str) -> str:

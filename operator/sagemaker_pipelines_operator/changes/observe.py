@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
 from sagemaker_pipelines_operator.changes.plan import Live, LiveKey, Target
-from sagemaker_pipelines_operator.errors import NotFound
 
 RECENT_EXECUTIONS = 100
 """Executions looked at to tell whether a PipelineRun already ran (the newest first)."""
@@ -25,9 +24,8 @@ def observe(
 
 def _read(aws: AwsAccess, target: Target, executions: bool) -> Live:
     api = aws.sagemaker(target.region)
-    try:
-        description = api.call("DescribePipeline", PipelineName=target.name)
-    except NotFound:
+    description = api.lookup("DescribePipeline", PipelineName=target.name)
+    if description is None:
         return Live(None)
     tags = api.paginate("ListTags", "Tags", ResourceArn=description["PipelineArn"])
     recent: tuple[dict[str, object], ...] = ()

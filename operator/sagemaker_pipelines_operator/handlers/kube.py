@@ -1,10 +1,14 @@
 """The typed Kubernetes seam for custom objects: get, create idempotently, delete with a UID
-precondition, patch status, post an Event. Which statuses are tolerated and how failures are
-classified is decided here once; "not there" is a return value (None, False), never an error."""
+precondition, patch status, post an Event (and the ConfigMap read of a definition source). Which
+statuses are tolerated and how failures are classified is decided here once; "not there" is a
+return value (None, False), never an error."""
 
 from __future__ import annotations
 
+import base64
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kubernetes.client.exceptions import ApiException
@@ -16,7 +20,7 @@ from sagemaker_pipelines_operator.handlers.events import event_body
 from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.reconcile.verdict import Event
 
-__all__ = ["ApiServerObjects", "KubeObjects", "ObjectRef"]
+__all__ = ["ApiServerObjects", "ConfigMapData", "KubeObjects", "ObjectRef"]
 log = logging.getLogger(__name__)
 _GONE = 404
 _CONFLICT = 409
@@ -49,6 +53,21 @@ class KubeObjects(Protocol):
         """Post an Event about `ref`; best effort: a failure is logged, never raised."""
 
 
+@dataclass(frozen=True)
+class ConfigMapData:
+    """A ConfigMap's keys: text (`data`) and decoded binary (`binaryData`) values."""
+
+    data: Mapping[str, str] = field(default_factory=dict)
+    binary_data: Mapping[str, bytes] = field(default_factory=dict)
+
+    def value(self, key: str) -> str | bytes | None:
+        """The key's value, text first; None when neither holds it."""
+        return self.data[key] if key in self.data else self.binary_data.get(key)
+
+    def keys(self) -> list[str]:
+        return sorted({*self.data, *self.binary_data})
+
+
 class ApiServerObjects:
     """`KubeObjects` through the operator's kubernetes client (CustomObjectsApi, CoreV1Api),
     created on first use: the client's connection pool is sized when the handlers register."""
@@ -73,6 +92,16 @@ class ApiServerObjects:
         except Exception as exc:
             _tolerate(exc, f"{plural} {namespace}/{name}", _GONE)
             return None
+
+    def config_map(self, namespace: str, name: str) -> ConfigMapData | None:
+        """A ConfigMap of the core API (a Pipeline's definition source); None when it does not exist."""
+        try:
+            found = self._core.read_namespaced_config_map(name, namespace)
+        except Exception as exc:
+            _tolerate(exc, f"configMap {namespace}/{name}", _GONE)
+            return None
+        binary = {k: base64.b64decode(v) for k, v in (found.binary_data or {}).items()}
+        return ConfigMapData(dict(found.data or {}), binary)
 
     def list_namespaced(
         self, plural: str, namespace: str, label_selector: str | None = None

@@ -3,7 +3,6 @@ Pipelines when a ConfigMap they read changes."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -12,10 +11,9 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipeline import ConfigMapKeyReference, Pipeline, S3Location
 from sagemaker_pipelines_operator.aws.s3_objects import get_object_bytes
 from sagemaker_pipelines_operator.definition import definition_hash
-from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Waiting
+from sagemaker_pipelines_operator.errors import ReconcileError, Waiting
 from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.handlers.kube import ApiServerObjects, ObjectRef
-from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.handlers.lineage import read_lineage
 from sagemaker_pipelines_operator.reconcile.backoff import backoff_delay
 from sagemaker_pipelines_operator.reconcile.lineage import Lineage
@@ -69,24 +67,17 @@ def s3_source_moved(
 
 
 def _configmap_value(ctx: OperatorContext, namespace: str, ref: ConfigMapKeyReference) -> str | bytes:
-    try:
-        configmap = ctx.core.read_namespaced_config_map(ref.name, namespace)
-    except Exception as exc:
-        error = classify_kube_error(exc, f"configMap {ref.name}")
-        if isinstance(error, NotFound):
-            raise Waiting(
-                c.DEFINITION_SOURCE_NOT_FOUND,
-                f"configMap {ref.name} not found in namespace {namespace}",
-                delay=MISSING_SOURCE_RETRY,
-            ) from exc
-        raise error from exc
-    data: dict[str, str] = configmap.data or {}
-    binary: dict[str, str] = configmap.binary_data or {}
-    if ref.key in data:
-        return data[ref.key]
-    if ref.key in binary:
-        return base64.b64decode(binary[ref.key])
-    keys = ", ".join(sorted([*data, *binary])) or "none"
+    configmap = ApiServerObjects(ctx).config_map(namespace, ref.name)
+    if configmap is None:
+        raise Waiting(
+            c.DEFINITION_SOURCE_NOT_FOUND,
+            f"configMap {ref.name} not found in namespace {namespace}",
+            delay=MISSING_SOURCE_RETRY,
+        )
+    value = configmap.value(ref.key)
+    if value is not None:
+        return value
+    keys = ", ".join(configmap.keys()) or "none"
     raise Waiting(
         c.DEFINITION_SOURCE_NOT_FOUND,
         f"configMap {ref.name} has no key {ref.key} (keys: {keys})",
@@ -96,14 +87,14 @@ def _configmap_value(ctx: OperatorContext, namespace: str, ref: ConfigMapKeyRefe
 
 def _s3_object(ctx: OperatorContext, s3: S3Location, region: str, role: str | None) -> bytes:
     client = ctx.aws.factory.client("s3", region, role)
-    try:
-        return get_object_bytes(client, s3.bucket, s3.key, s3.version_id)
-    except NotFound as exc:
+    body = get_object_bytes(client, s3.bucket, s3.key, s3.version_id)
+    if body is None:
         raise Waiting(
             c.DEFINITION_SOURCE_NOT_FOUND,
-            f"s3://{s3.bucket}/{s3.key}: {exc.message}",
+            f"s3://{s3.bucket}/{s3.key}: not found (no such bucket, key or version)",
             delay=MISSING_SOURCE_RETRY,
-        ) from exc
+        )
+    return body
 
 
 def configmap_revision(body: Mapping[str, Any] | None, key: str) -> str:

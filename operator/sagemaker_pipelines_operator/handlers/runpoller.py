@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
 
 from sagemaker_pipelines_operator.aws.ratelimit import TokenBucket
 from sagemaker_pipelines_operator.aws.run_executions import RunExecutions
@@ -23,6 +22,7 @@ from sagemaker_pipelines_operator.errors import ReconcileError
 from sagemaker_pipelines_operator.handlers.kube import ObjectRef
 from sagemaker_pipelines_operator.handlers.runreconciler import RunReconciler, Seen
 from sagemaker_pipelines_operator.handlers.runtracker import Expiry, RunGroup, RunTracker, TrackedRun
+from sagemaker_pipelines_operator.reconcile.execution import Execution
 from sagemaker_pipelines_operator.reconcile.pipelinerun import ObservedExecution
 from sagemaker_pipelines_operator.reconcile.polling import (
     STEPS_SHARE,
@@ -131,7 +131,7 @@ class RunPoller:
             log.warning("ListPipelineExecutions for %s failed, backing off: %s", pipeline, exc.message)
             return self.tracker.clock() + settings.poll_max_seconds
         missing_pipeline = summaries is None
-        by_arn = {str(s.get("PipelineExecutionArn")): s for s in summaries or []}
+        by_arn = {execution.arn: execution for execution in summaries or []}
         for tracked in runs:
             with tracked.lock:
                 if self.tracker.get(tracked.uid) is tracked:
@@ -146,7 +146,7 @@ class RunPoller:
         self,
         api: RunExecutions,
         tracked: TrackedRun,
-        by_arn: Mapping[str, Mapping[str, Any]],
+        by_arn: Mapping[str, Execution],
         missing_pipeline: bool,
     ) -> None:
         try:
@@ -179,31 +179,24 @@ class RunPoller:
         self,
         api: RunExecutions,
         tracked: TrackedRun,
-        by_arn: Mapping[str, Mapping[str, Any]],
+        by_arn: Mapping[str, Execution],
         missing_pipeline: bool,
     ) -> ObservedExecution:
         arn = tracked.run.status.execution_arn
         assert arn is not None
         if missing_pipeline:
             return ObservedExecution(arn, missing="pipeline")
-        summary = by_arn.get(arn)
-        if summary is not None:
-            status = summary.get("PipelineExecutionStatus")
-            start, failure = summary.get("StartTime"), summary.get("PipelineExecutionFailureReason")
-        else:  # older than the window, or a listing that lags: ask for this one
-            described = api.describe(arn)
-            if described is None:
+        execution = by_arn.get(arn)
+        if execution is None:  # older than the window, or a listing that lags: ask for this one
+            execution = api.describe(arn)
+            if execution is None:
                 return ObservedExecution(arn, missing="execution")
-            status = described.get("PipelineExecutionStatus")
-            start, failure = described.get("CreationTime"), described.get("FailureReason")
         steps = None
-        if self._wants_steps(tracked, status):
+        if self._wants_steps(tracked, execution.status):
             steps = api.steps(arn)
             tracked.steps_checked = self.tracker.clock()
             tracked.final_steps_pending = False
-        return ObservedExecution(
-            arn, status=status, start_time=start, failure_reason=failure, step_entries=steps
-        )
+        return ObservedExecution.of(execution, steps)
 
     def _wants_steps(self, tracked: TrackedRun, status: str | None) -> bool:
         """Steps follow a status change at once when the change needs them (a failure names its

@@ -293,7 +293,7 @@ class RunReconciler:
         # The status may lag the execution; stopping a finished one is a ConflictException,
         # which looks transient and would hold the finalizer forever.
         described = api.describe(stop.arn)
-        if described is None or described.get("PipelineExecutionStatus") != "Executing":
+        if described is None or described.status != "Executing":
             return
         try:
             api.stop(stop.arn, stop.token)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase, PipelineRunStatus
 from sagemaker_pipelines_operator.errors import Stalled
+from sagemaker_pipelines_operator.reconcile.execution import Execution
 from sagemaker_pipelines_operator.reconcile.run_deadlines import timed_out, timeout_in, ttl_expiry
 from sagemaker_pipelines_operator.reconcile.runstart import (
     RunTarget,
@@ -68,6 +69,12 @@ class ObservedExecution:
     """ListPipelineExecutionSteps entries; None when steps were not fetched this time."""
     missing: Literal["execution", "pipeline"] | None = None
     """The execution (or its whole pipeline) no longer exists in SageMaker."""
+
+    @classmethod
+    def of(cls, execution: Execution, steps: Sequence[Mapping[str, Any]] | None = None) -> ObservedExecution:
+        """What a listing or a Describe showed, with the steps when they were listed too."""
+        status, start, failure = execution.status, execution.start_time, execution.failure_reason
+        return cls(execution.arn, status, start, failure, step_entries=steps)
 
 
 @dataclass(frozen=True)
