@@ -11,7 +11,8 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 
-from sagemaker_pipelines_operator.aws.errors import classify_aws_error, is_not_found, outcome_label
+from sagemaker_pipelines_operator.aws.errors import classify_aws_error, outcome_label
+from sagemaker_pipelines_operator.errors import NotFound
 from sagemaker_pipelines_operator.metrics import (
     SAGEMAKER_REQUEST_DURATION,
     SAGEMAKER_REQUESTS_TOTAL,
@@ -52,17 +53,10 @@ def measured_lookup(
 ) -> dict[str, Any] | None:
     """Like `measured_call`, for a read where absence is an answer: None when the resource does
     not exist (`is_not_found`), so that callers branch on a value. Counted as a client error."""
-    started = time.monotonic()
-    error: BaseException | None = None
     try:
-        return call()
-    except Exception as exc:
-        error = exc
-        if is_not_found(exc):
-            return None
-        raise classify_aws_error(exc, operation) from exc
-    finally:
-        _count(metrics, operation, error, started)
+        return measured_call(metrics, operation, call)
+    except NotFound:
+        return None
 
 
 def _count(metrics: RequestMetrics, operation: str, error: BaseException | None, started: float) -> None:
