@@ -20,7 +20,7 @@ from sagemaker_pipelines_operator.handlers.diffbase import DigestingDiffBaseStor
 from sagemaker_pipelines_operator.handlers.executor import HandlerExecutor
 from sagemaker_pipelines_operator.handlers.preflight import check_cluster
 from sagemaker_pipelines_operator.metrics import BUILD_INFO
-from sagemaker_pipelines_operator.observability.server import start_servers
+from sagemaker_pipelines_operator.observability.server import Servers, start_servers
 from sagemaker_pipelines_operator.observability.server import stop as stop_servers
 
 FINALIZER = f"{GROUP}/finalizer"
@@ -165,18 +165,7 @@ async def run_operator(
     servers = await start_servers(ours, clock)
     executor = HandlerExecutor(ours.max_workers)
     started, requested, kopf_stop = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    operator = asyncio.create_task(
-        kopf.operator(
-            registry=build_registry(ctx, executor),
-            clusterwide=not ours.namespaces,
-            namespaces=list(ours.namespaces),
-            standalone=ours.peering is None,
-            peering_name=ours.peering,
-            stop_flag=kopf_stop,
-            ready_flag=started,
-            memo=kopf.Memo(ctx=ctx),
-        )
-    )
+    operator = _start_kopf(ctx, executor, ready=started, stop=kopf_stop)
     clock.watch_task(operator)
     helpers = [
         asyncio.create_task(started.wait()),
@@ -192,14 +181,39 @@ async def run_operator(
                 ready_flag.set()
         await operator
     finally:
-        for helper in helpers:
-            helper.cancel()
-        await asyncio.gather(*helpers, return_exceptions=True)
-        await stop_servers(servers)
-        executor.shutdown(wait=False, cancel_futures=True)
-        # Closing transports close their sockets in later loop iterations; no public API says
-        # when they are done (the loop's transport list is private), so a fixed pause stands in.
-        await asyncio.sleep(TRANSPORT_SETTLE_SECONDS)
+        await _tear_down(helpers, servers, executor)
+
+
+def _start_kopf(
+    ctx: OperatorContext, executor: HandlerExecutor, *, ready: asyncio.Event, stop: asyncio.Event
+) -> asyncio.Task[None]:
+    """kopf's operator task over our registry and scope; it sets `ready` once its watches run
+    and ends when `stop` is set."""
+    ours = ctx.settings
+    return asyncio.create_task(
+        kopf.operator(
+            registry=build_registry(ctx, executor),
+            clusterwide=not ours.namespaces,
+            namespaces=list(ours.namespaces),
+            standalone=ours.peering is None,
+            peering_name=ours.peering,
+            stop_flag=stop,
+            ready_flag=ready,
+            memo=kopf.Memo(ctx=ctx),
+        )
+    )
+
+
+async def _tear_down(helpers: list[asyncio.Task[Any]], servers: Servers, executor: HandlerExecutor) -> None:
+    """After kopf has ended: our helper tasks, the metrics and probe servers, the handler pool."""
+    for helper in helpers:
+        helper.cancel()
+    await asyncio.gather(*helpers, return_exceptions=True)
+    await stop_servers(servers)
+    executor.shutdown(wait=False, cancel_futures=True)
+    # Closing transports close their sockets in later loop iterations; no public API says
+    # when they are done (the loop's transport list is private), so a fixed pause stands in.
+    await asyncio.sleep(TRANSPORT_SETTLE_SECONDS)
 
 
 async def _relay(stop_flag: asyncio.Event | threading.Event | None, requested: asyncio.Event) -> None:
