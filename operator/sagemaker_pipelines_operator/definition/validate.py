@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sagemaker_pipelines_operator.definition.canonical import canonical_json
-from sagemaker_pipelines_operator.definition.conditions import ConditionChecker
 from sagemaker_pipelines_operator.definition.for_each import (
     BODY_FORBIDDEN_TYPES,
     ForEachChecker,
@@ -31,8 +30,14 @@ from sagemaker_pipelines_operator.definition.references import (
     scan_expressions,
 )
 from sagemaker_pipelines_operator.definition.run_conditions import depends_on_entry, entry_problem
+from sagemaker_pipelines_operator.definition.step_bodies import (
+    condition_step_problems,
+    declared_list_problems,
+    declared_names,
+    fail_step_problems,
+)
 from sagemaker_pipelines_operator.definition.step_types import STEP_TYPES
-from sagemaker_pipelines_operator.definition.steps import BRANCHES, StepRef, iter_steps, step_content
+from sagemaker_pipelines_operator.definition.steps import StepRef, iter_steps, step_content
 
 SUPPORTED_VERSIONS = ("2020-12-01",)
 STEP_NAME = re.compile(r"[A-Za-z0-9\-_]{1,64}")
@@ -142,15 +147,15 @@ class _Validator:
         if ref.for_each is not None and step_type in BODY_FORBIDDEN_TYPES:
             pass  # the ForEach reports the forbidden type; its own checks would only add noise
         elif step_type == "Condition":
-            self.condition_step(ref)
+            self.problems.extend(condition_step_problems(ref, self.parameter_types))
         elif step_type == "Fail":
-            self.fail_step(ref)
+            self.problems.extend(fail_step_problems(ref))
         elif step_type == "ForEach":
             body = [other for other in self.refs if other.for_each == name and name is not None]
             self.problems.extend(ForEachChecker(ref, body, self.parameter_types, self.graph_names).check())
         elif step_type in ARGUMENT_OBJECT_TYPES:
             self.problems.extend(JobStepChecker(ref, set(self.by_name)).check())
-        self.declared_lists(ref)
+        self.problems.extend(declared_list_problems(ref))
 
     def depends_on(self, ref: StepRef) -> None:
         depends_on = ref.body.get("DependsOn")
@@ -286,67 +291,14 @@ class _Validator:
             return
         if rest.startswith(".PropertyFiles."):
             file_name = rest[len(".PropertyFiles.") :].split(".")[0]
-            declared = _declared_names(body.get("PropertyFiles"), "PropertyFileName")
+            declared = declared_names(body.get("PropertyFiles"), "PropertyFileName")
             if file_name not in declared:
                 self.add(path, f"step '{target}' declares no property file '{file_name}'", ref.name)
         match = _OUTPUT_PARAMETER.match(rest)
         if match and isinstance(body.get("OutputParameters"), list):
-            declared = _declared_names(body.get("OutputParameters"), "OutputName")
+            declared = declared_names(body.get("OutputParameters"), "OutputName")
             if match.group(1) not in declared:
                 self.add(path, f"step '{target}' declares no output parameter '{match.group(1)}'", ref.name)
-
-    def condition_step(self, ref: StepRef) -> None:
-        arguments = ref.body.get("Arguments")
-        if not isinstance(arguments, Mapping):
-            self.add(f"{ref.path}.Arguments", "a Condition step needs Arguments with Conditions", ref.name)
-            return
-        checker = ConditionChecker(ref.name, self.parameter_types)
-        checker.conditions(arguments.get("Conditions"), f"{ref.path}.Arguments.Conditions")
-        self.problems.extend(checker.problems)
-        for branch in BRANCHES:
-            entries = arguments.get(branch)
-            path = f"{ref.path}.Arguments.{branch}"
-            if entries is None:
-                continue
-            if not isinstance(entries, list):
-                self.add(path, f"{branch} must be a list of steps", ref.name)
-                continue
-            for index, body in enumerate(entries):
-                if not isinstance(body, Mapping):
-                    self.add(
-                        f"{path}[{index}]", "a step must be an object with Name, Type and Arguments", ref.name
-                    )
-
-    def fail_step(self, ref: StepRef) -> None:
-        arguments = ref.body.get("Arguments")
-        message = arguments.get("ErrorMessage") if isinstance(arguments, Mapping) else None
-        if message is None:
-            self.add(
-                f"{ref.path}.Arguments.ErrorMessage", "a Fail step needs Arguments.ErrorMessage", ref.name
-            )
-        elif not isinstance(message, (str, Mapping)):
-            self.add(
-                f"{ref.path}.Arguments.ErrorMessage",
-                "ErrorMessage must be a string or a Get/Std:Join",
-                ref.name,
-            )
-
-    def declared_lists(self, ref: StepRef) -> None:
-        for key, name_field in (("PropertyFiles", "PropertyFileName"), ("OutputParameters", "OutputName")):
-            entries = ref.body.get(key)
-            if entries is None:
-                continue
-            if not isinstance(entries, list):
-                self.add(f"{ref.path}.{key}", f"{key} must be a list", ref.name)
-                continue
-            seen: set[str] = set()
-            for index, entry in enumerate(entries):
-                label = entry.get(name_field) if isinstance(entry, Mapping) else None
-                if not isinstance(label, str) or not label:
-                    self.add(f"{ref.path}.{key}[{index}]", f"each entry needs {name_field}", ref.name)
-                elif label in seen:
-                    self.add(f"{ref.path}.{key}[{index}]", f"duplicate {name_field} '{label}'", ref.name)
-                seen.add(str(label))
 
     def experiment_config(self) -> None:
         self.problems.extend(config_problems(self.definition))
@@ -380,12 +332,6 @@ def _scanned_content(ref: StepRef) -> dict[str, Any]:
     if ref.type == "ForEach" and isinstance(arguments, Mapping):
         content["Arguments"] = {key: value for key, value in arguments.items() if key != "Selector"}
     return content
-
-
-def _declared_names(entries: object, field: str) -> set[str]:
-    if not isinstance(entries, list):
-        return set()
-    return {str(entry.get(field)) for entry in entries if isinstance(entry, Mapping)}
 
 
 def validate_definition(definition: Mapping[str, Any]) -> list[DefinitionProblem]:
