@@ -12,6 +12,7 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.aws.pipeline_api import SageMakerPipelines
 from sagemaker_pipelines_operator.aws.pipeline_listing import PipelineListing
 from sagemaker_pipelines_operator.errors import NotFound, Transient, Waiting
+from sagemaker_pipelines_operator.reconcile.execution import Execution
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/churn"
 
@@ -35,7 +36,11 @@ class StubApi:
 
     def paginate(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
         page = self.call(operation, **params)
-        return [{"Key": "team", "Value": "a"}] if operation == "ListTags" else [page]
+        if operation == "ListTags":
+            return [{"Key": "team", "Value": "a"}]
+        if operation == "ListPipelineExecutions":
+            return [{"PipelineExecutionArn": f"{ARN}/execution/x", "PipelineExecutionStatus": "Executing"}]
+        return [page]
 
 
 def seam(api: StubApi) -> SageMakerPipelines:
@@ -87,3 +92,7 @@ def test_describe_reads_the_pipeline_and_its_tags() -> None:
     live = seam(StubApi()).describe("churn")
     assert live is not None and live.arn == ARN and live.tags == {"team": "a"}
     assert seam(StubApi()).stop_execution(ARN, "t") is True
+
+
+def test_executions_are_parsed_once_at_the_seam() -> None:
+    assert seam(StubApi()).executions("churn") == [Execution(f"{ARN}/execution/x", "Executing")]

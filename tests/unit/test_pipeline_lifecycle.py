@@ -10,6 +10,7 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.errors import Stalled
 from sagemaker_pipelines_operator.reconcile.backoff import backoff_delay
+from sagemaker_pipelines_operator.reconcile.execution import Execution
 from sagemaker_pipelines_operator.reconcile.pipeline import Ownership, Recorded
 from sagemaker_pipelines_operator.reconcile.pipeline_deletion import DeletionStep, plan_deletion
 from sagemaker_pipelines_operator.reconcile.pipeline_resync import (
@@ -64,8 +65,8 @@ def test_namespace_role_refused(
     assert "team-a" in refused.value.message
 
 
-def execution(arn: str, status: str) -> dict[str, Any]:
-    return {"PipelineExecutionArn": arn, "PipelineExecutionStatus": status}
+def execution(arn: str, status: str) -> Execution:
+    return Execution(arn, status)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +107,7 @@ def execution(arn: str, status: str) -> dict[str, Any]:
 def test_plan_deletion(
     policy: str,
     owner: Ownership | None,
-    executions: list[dict[str, Any]],
+    executions: list[Execution],
     step: DeletionStep,
     stop: tuple[str, ...],
 ) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.aws.pipeline_api import vanished
 from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Transient
+from sagemaker_pipelines_operator.reconcile.execution import Execution, execution_from_summary
 from sagemaker_pipelines_operator.reconcile.pipeline import LivePipeline, live_pipeline
 
 ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012:pipeline"
@@ -115,9 +116,9 @@ class InMemoryPipelines:
         version.display_name = request.get("PipelineVersionDisplayName", version.display_name)
         version.description = request.get("PipelineVersionDescription", version.description)
 
-    def executions(self, name: str) -> list[dict[str, Any]]:
+    def executions(self, name: str) -> list[Execution]:
         self._called("executions", {"name": name})
-        return [dict(x) for x in self.runs.get(name, [])] if name in self.pipelines else []
+        return [execution_from_summary(x) for x in self.runs.get(name, [])] if name in self.pipelines else []
 
     def stop_execution(self, arn: str, token: str) -> bool:
         self._called("stop_execution", {"arn": arn, "token": token})

@@ -17,6 +17,7 @@ from sagemaker_pipelines_operator.aws import pipelines as sm
 from sagemaker_pipelines_operator.aws.pipeline_listing import PipelineListing
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
 from sagemaker_pipelines_operator.errors import NotFound, Waiting
+from sagemaker_pipelines_operator.reconcile.execution import Execution, execution_from_summary
 from sagemaker_pipelines_operator.reconcile.pipeline import LivePipeline, live_pipeline
 
 VANISHED_RETRY = 1.0
@@ -58,8 +59,8 @@ class PipelinesApi(Protocol):
     def update_version(self, request: Mapping[str, Any]) -> None:
         """UpdatePipelineVersion (aliases, display name, description); Waiting when it vanished."""
 
-    def executions(self, name: str) -> list[dict[str, Any]]:
-        """ListPipelineExecutions summaries; [] when the pipeline does not exist."""
+    def executions(self, name: str) -> list[Execution]:
+        """ListPipelineExecutions, every page; [] when the pipeline does not exist."""
 
     def stop_execution(self, arn: str, token: str) -> bool:
         """StopPipelineExecution; False when the execution is gone (finished and cleaned up)."""
@@ -115,9 +116,9 @@ class SageMakerPipelines:
     def update_version(self, request: Mapping[str, Any]) -> None:
         _written(lambda: sm.update_pipeline_version(self._api, request))
 
-    def executions(self, name: str) -> list[dict[str, Any]]:
+    def executions(self, name: str) -> list[Execution]:
         try:
-            return sm.list_pipeline_executions(self._api, name)
+            return [execution_from_summary(x) for x in sm.list_pipeline_executions(self._api, name)]
         except NotFound:
             return []
 

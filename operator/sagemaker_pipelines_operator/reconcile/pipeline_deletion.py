@@ -3,11 +3,11 @@ active executions, wait for them, and delete the pipeline. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
+from sagemaker_pipelines_operator.reconcile.execution import Execution
 from sagemaker_pipelines_operator.reconcile.pipeline import Ownership
 
 ACTIVE_EXECUTION = frozenset({"Executing", "Stopping"})
@@ -48,7 +48,7 @@ def plan_deletion(
     name: str,
     policy: str,
     owner: Ownership | None,
-    executions: Sequence[Mapping[str, Any]] = (),
+    executions: Sequence[Execution] = (),
 ) -> DeletionPlan:
     """The next deletion step; `owner` is None when the pipeline does not exist."""
     if not touches_sagemaker(policy):
@@ -59,16 +59,14 @@ def plan_deletion(
         return DeletionPlan(
             DeletionStep.NOT_OURS, f"SageMaker pipeline {name} is not owned by this resource; not deleted"
         )
-    executing = tuple(
-        str(x["PipelineExecutionArn"]) for x in executions if x.get("PipelineExecutionStatus") == "Executing"
-    )
+    executing = tuple(x.arn for x in executions if x.status == "Executing")
     if executing:
         return DeletionPlan(
             DeletionStep.STOP,
             f"stopping {len(executing)} active execution(s) of {name} before deleting it",
             executing,
         )
-    stopping = sum(1 for x in executions if x.get("PipelineExecutionStatus") in ACTIVE_EXECUTION)
+    stopping = sum(1 for x in executions if x.status in ACTIVE_EXECUTION)
     if stopping:
         return DeletionPlan(DeletionStep.WAIT, f"waiting for {stopping} execution(s) of {name} to stop")
     return DeletionPlan(DeletionStep.DELETE, f"deleted SageMaker pipeline {name}")
