@@ -18,8 +18,9 @@ ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/churn"
 
 
 class StubApi:
-    """SageMakerApi at its call/paginate seam: operations in `missing` raise NotFound (as
-    classify_aws_error makes of ResourceNotFound), those in `failing` a Transient."""
+    """SageMakerApi at its call/paginate/lookup seam: operations in `missing` raise NotFound (as
+    classify_aws_error makes of ResourceNotFound) or, through a lookup, answer None; those in
+    `failing` raise a Transient."""
 
     region = "us-east-1"
     role_arn = None
@@ -33,6 +34,18 @@ class StubApi:
         if operation in self.failing:
             raise Transient(c.AWS_UNAVAILABLE, f"{operation}: ThrottlingException")
         return {"PipelineArn": ARN, "PipelineName": "churn", "PipelineVersionId": 2}
+
+    def lookup(self, operation: str, **params: Any) -> dict[str, Any] | None:
+        try:
+            return self.call(operation, **params)
+        except NotFound:
+            return None
+
+    def lookup_pages(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]] | None:
+        try:
+            return self.paginate(operation, key, **params)
+        except NotFound:
+            return None
 
     def paginate(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
         page = self.call(operation, **params)
@@ -70,6 +83,21 @@ def test_a_write_to_a_vanished_pipeline_waits_briefly(operation: str, call: Call
 
 @pytest.mark.parametrize(("operation", "call"), [pytest.param(o, f, id=i) for o, i, f in WRITES])
 def test_other_failures_of_a_write_pass_through(operation: str, call: Call) -> None:
+    with pytest.raises(Transient):
+        call(seam(StubApi(failing=frozenset({operation}))))
+
+
+@pytest.mark.parametrize(
+    ("operation", "call"),
+    [
+        pytest.param("DescribePipeline", lambda s: s.describe("churn"), id="describe"),
+        pytest.param("ListTags", lambda s: s.describe("churn"), id="tags"),
+        pytest.param("ListPipelineExecutions", lambda s: s.executions("churn"), id="executions"),
+        pytest.param("StopPipelineExecution", lambda s: s.stop_execution(ARN, "t"), id="stop"),
+        pytest.param("DeletePipeline", lambda s: s.delete("churn", "t"), id="delete"),
+    ],
+)
+def test_other_failures_of_a_read_or_clean_up_pass_through(operation: str, call: Call) -> None:
     with pytest.raises(Transient):
         call(seam(StubApi(failing=frozenset({operation}))))
 

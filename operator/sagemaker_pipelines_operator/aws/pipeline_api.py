@@ -86,11 +86,11 @@ class SageMakerPipelines:
         self._listing = listing
 
     def describe(self, name: str) -> LivePipeline | None:
-        try:
-            description = sm.describe_pipeline(self._api, name)
-            return live_pipeline(description, sm.list_tags(self._api, str(description["PipelineArn"])))
-        except NotFound:  # deleted between DescribePipeline and ListTags
+        description = sm.describe_pipeline(self._api, name)
+        if description is None:
             return None
+        tags = sm.list_tags(self._api, str(description["PipelineArn"]))
+        return None if tags is None else live_pipeline(description, tags)  # None: deleted in between
 
     def listed(self, name: str) -> Mapping[str, Any] | None:
         return self._listing.summary(self._api, name)
@@ -117,23 +117,13 @@ class SageMakerPipelines:
         _written(lambda: sm.update_pipeline_version(self._api, request))
 
     def executions(self, name: str) -> list[Execution]:
-        try:
-            return [execution_from_summary(x) for x in sm.list_pipeline_executions(self._api, name)]
-        except NotFound:
-            return []
+        return [execution_from_summary(x) for x in sm.list_pipeline_executions(self._api, name) or []]
 
     def stop_execution(self, arn: str, token: str) -> bool:
-        try:
-            sm.stop_pipeline_execution(self._api, arn, token)
-            return True
-        except NotFound:
-            return False
+        return sm.stop_pipeline_execution(self._api, arn, token)
 
     def delete(self, name: str, token: str) -> None:
-        try:
-            sm.delete_pipeline(self._api, name, token)
-        except NotFound:
-            return
+        sm.delete_pipeline(self._api, name, token)  # False, already gone: deleted all the same
 
 
 def _written(call: Callable[[], T]) -> T:

@@ -1,6 +1,7 @@
 """SageMaker pipeline operations, each through `SageMakerApi.call` with its API name (rate budget,
-metrics, error classes); the IAM policy lists exactly these. A missing resource raises NotFound:
-what that means is decided by the seam, `aws/pipeline_api.SageMakerPipelines`."""
+metrics, error classes); the IAM policy lists exactly these. Reads and clean-ups where absence is
+an answer ask with `lookup` (None or False when missing); a write to a missing pipeline raises
+NotFound, and what that means is decided by the seam, `aws/pipeline_api.SageMakerPipelines`."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from sagemaker_pipelines_operator.errors import ReconcileError
 log = logging.getLogger(__name__)
 
 
-def describe_pipeline(api: SageMakerApi, name: str) -> dict[str, Any]:
-    return api.call("DescribePipeline", PipelineName=name)
+def describe_pipeline(api: SageMakerApi, name: str) -> dict[str, Any] | None:
+    """DescribePipeline; None when there is no such pipeline."""
+    return api.lookup("DescribePipeline", PipelineName=name)
 
 
-def list_tags(api: SageMakerApi, arn: str) -> dict[str, str]:
-    return {t["Key"]: t.get("Value", "") for t in api.paginate("ListTags", "Tags", ResourceArn=arn)}
+def list_tags(api: SageMakerApi, arn: str) -> dict[str, str] | None:
+    """The resource's tags; None when the resource is gone."""
+    tags = api.lookup_pages("ListTags", "Tags", ResourceArn=arn)
+    return None if tags is None else {t["Key"]: t.get("Value", "") for t in tags}
 
 
 def create_pipeline(api: SageMakerApi, request: Mapping[str, Any]) -> str:
@@ -34,8 +38,9 @@ def update_pipeline(api: SageMakerApi, request: Mapping[str, Any]) -> int | None
     return int(version) if version is not None else None
 
 
-def delete_pipeline(api: SageMakerApi, name: str, token: str) -> None:
-    api.call("DeletePipeline", PipelineName=name, ClientRequestToken=token)
+def delete_pipeline(api: SageMakerApi, name: str, token: str) -> bool:
+    """DeletePipeline; False when the pipeline was already gone."""
+    return api.lookup("DeletePipeline", PipelineName=name, ClientRequestToken=token) is not None
 
 
 def add_tags(api: SageMakerApi, request: Mapping[str, Any]) -> None:
@@ -65,14 +70,17 @@ def list_pipelines(api: SageMakerApi) -> list[dict[str, Any]]:
     return api.paginate("ListPipelines", "PipelineSummaries", MaxResults=100)
 
 
-def list_pipeline_executions(api: SageMakerApi, name: str) -> list[dict[str, Any]]:
-    return api.paginate(
+def list_pipeline_executions(api: SageMakerApi, name: str) -> list[dict[str, Any]] | None:
+    """Every execution summary of the pipeline; None when there is no such pipeline."""
+    return api.lookup_pages(
         "ListPipelineExecutions", "PipelineExecutionSummaries", PipelineName=name, MaxResults=100
     )
 
 
-def stop_pipeline_execution(api: SageMakerApi, arn: str, token: str) -> None:
-    api.call("StopPipelineExecution", PipelineExecutionArn=arn, ClientRequestToken=token)
+def stop_pipeline_execution(api: SageMakerApi, arn: str, token: str) -> bool:
+    """StopPipelineExecution; False when the execution is gone."""
+    answer = api.lookup("StopPipelineExecution", PipelineExecutionArn=arn, ClientRequestToken=token)
+    return answer is not None
 
 
 def version_aliases(api: SageMakerApi, name: str) -> dict[int, list[str]]:
