@@ -94,3 +94,58 @@ def test_the_poll_looks_through_the_role_the_run_was_tracked_with() -> None:
     world.roles_used.clear()
     poll_once(tracker, poller)
     assert set(world.roles_used) == {ROLE}
+
+
+STEP = {"StepName": "Train", "StepStatus": "Executing", "Metadata": {"TrainingJob": {"Arn": "arn:job"}}}
+
+
+def listed_and_stepped(world: RunWorld, tracker: RunTracker, poller: RunPoller) -> str:
+    """One run, listed once; then its first step starts and SageMaker says so in an event."""
+    poll_once(tracker, poller)
+    arn = str(run(world, "r0").status.execution_arn)
+    world.sagemaker.settle(arn, "Executing", steps=[STEP])
+    assert tracker.hint(arn, steps=True, within=0.0)
+    return arn
+
+
+def test_a_step_event_costs_a_step_listing_not_the_pipelines_listing() -> None:
+    world, tracker, poller = started_runs(1)
+    arn = listed_and_stepped(world, tracker, poller)
+    calls_before = len(world.sagemaker.calls)
+    (tracked,) = tracker.claim_steps_due()
+    poller.list_steps(tracked)
+    assert world.sagemaker.calls[calls_before:] == [("steps", {"arn": arn})]
+    steps = run(world, "r0").status.steps
+    assert [(s.name, s.status, s.type) for s in steps] == [("Train", "Executing", "Training")]
+    assert tracker.claim_due() == []
+
+
+def test_a_step_listing_already_made_by_a_poll_is_not_made_again() -> None:
+    world, tracker, poller = started_runs(1, REF)
+    listed_and_stepped(world, tracker, poller)
+    (tracked,) = tracker.claim_steps_due()
+    tracked.steps_checked = tracker.clock()  # a poll of the pipeline listed them meanwhile
+    calls_before = len(world.sagemaker.calls)
+    poller.list_steps(tracked)
+    assert world.sagemaker.calls[calls_before:] == []
+
+
+def test_a_step_listing_waits_for_the_steps_allowance() -> None:
+    world, tracker, poller = started_runs(1)
+    listed_and_stepped(world, tracker, poller)
+    (tracked,) = tracker.claim_steps_due()
+    while poller._steps_bucket.try_acquire() == 0.0:  # spend the allowance
+        pass
+    calls_before = len(world.sagemaker.calls)
+    poller.list_steps(tracked)
+    assert world.sagemaker.calls[calls_before:] == []
+    assert tracked.steps_due is not None and tracked.steps_due > tracker.clock()
+
+
+def test_a_step_event_for_a_vanished_execution_leaves_it_to_the_listing() -> None:
+    world, tracker, poller = started_runs(1)
+    arn = listed_and_stepped(world, tracker, poller)
+    world.sagemaker.vanish(arn)
+    (tracked,) = tracker.claim_steps_due()
+    poller.list_steps(tracked)
+    assert len(tracker.claim_due()) == 1  # the listing says what a missing execution means

@@ -8,6 +8,7 @@ import pytest
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
+from sagemaker_pipelines_operator.reconcile.execution import Execution
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/train/execution/e1"
 SAFETY_NET = 300.0
@@ -89,12 +90,30 @@ def test_a_hint_already_covered_by_the_poll_is_not_kept(tracker: RunTracker, clo
     assert tracker.seconds_until_due() == pytest.approx(SAFETY_NET)
 
 
-def test_a_step_hint_makes_the_runs_steps_due(tracker: RunTracker) -> None:
+def test_a_step_hint_for_a_run_never_listed_makes_its_group_due(tracker: RunTracker, clock: Clock) -> None:
     tracked = tracker.get("u1")
     assert tracked is not None
     tracked.steps_checked = 999.0
     assert tracker.hint(ARN, steps=True, within=5.0)
     assert tracked.steps_checked == 0.0
+    clock.now += 5.0
+    assert len(tracker.claim_due()) == 1
+    assert tracker.claim_steps_due() == []
+
+
+def test_a_step_hint_for_a_listed_run_makes_only_its_steps_due(tracker: RunTracker, clock: Clock) -> None:
+    tracked = tracker.get("u1")
+    assert tracked is not None
+    tracked.execution, tracked.steps_checked = Execution(ARN, "Executing"), 999.0
+    assert tracker.hint(ARN, steps=True, within=5.0)
+    assert tracker.hint(ARN, steps=True, within=5.0) and tracked.steps_checked == 0.0
+    assert tracker.seconds_until_due() == pytest.approx(5.0)
+    assert tracker.claim_steps_due() == []
+    clock.now += 5.0
+    assert tracker.claim_due() == []  # the pipeline's listing keeps its safety-net time
+    assert tracker.claim_steps_due() == [tracked]
+    assert tracker.claim_steps_due() == []  # handed out once, however many events asked
+    assert tracker.seconds_until_due() == pytest.approx(SAFETY_NET - 5.0)
 
 
 def test_a_hint_for_an_execution_nobody_tracks_says_so(tracker: RunTracker) -> None:

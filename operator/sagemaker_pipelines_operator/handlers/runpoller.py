@@ -97,6 +97,8 @@ class RunPoller:
         assert self._pool is not None
         for group in self.tracker.claim_due():
             self._pool.submit(self._poll_group_safely, group)
+        for tracked in self.tracker.claim_steps_due():
+            self._pool.submit(self._list_steps_safely, tracked)
         for expiry in self.tracker.due_expiries(time.time()):
             self._pool.submit(self._expire, expiry)
 
@@ -117,6 +119,40 @@ class RunPoller:
         finally:
             self.tracker.release(group, next_poll)
             self.tracker.wake.set()
+
+    def _list_steps_safely(self, tracked: TrackedRun) -> None:
+        try:
+            self.list_steps(tracked)
+        except Exception:
+            log.exception("listing the steps of %s/%s failed", tracked.namespace, tracked.name)
+        finally:
+            self.tracker.wake.set()
+
+    def list_steps(self, tracked: TrackedRun) -> None:
+        """A step event's look: the run's steps alone, with its execution as last listed. Skipped
+        when a listing since the event already covered them; waits for the steps allowance."""
+        with tracked.lock:
+            execution = tracked.execution
+            if self.tracker.get(tracked.uid) is not tracked or execution is None or tracked.steps_checked:
+                return
+            wait = self._steps_bucket.try_acquire()
+            if wait > 0:
+                self.tracker.steps_due_in(tracked, wait)
+                return
+            api = self.reconciler.executions_for(tracked.key[0], tracked.key[1])
+            try:
+                steps = api.steps(execution.arn)
+            except ReconcileError as exc:
+                log.warning(
+                    "steps of %s/%s: %s; the next listing looks", tracked.namespace, tracked.name, exc
+                )
+                self.tracker.kick(tracked.uid)
+                return
+            tracked.steps_checked = self.tracker.clock()
+            if steps is None:  # the execution is gone: what that means is the listing's to say
+                self.tracker.kick(tracked.uid)
+                return
+            self._apply(tracked, ObservedExecution.of(execution, steps))
 
     def poll_group(self, group: RunGroup) -> float:
         """One listing for the whole pipeline, then each run; returns when to look next."""
@@ -156,6 +192,10 @@ class RunPoller:
                 "looking at %s/%s failed, retrying next tick: %s", tracked.namespace, tracked.name, exc
             )
             return
+        self._apply(tracked, observed)
+
+    def _apply(self, tracked: TrackedRun, observed: ObservedExecution) -> None:
+        """Reconcile the run with what was observed, and keep the tracker's bookkeeping."""
         try:
             result = self.reconciler.reconcile(tracked.run, self.wall_clock(), Seen(observed, tracked.key[1]))
         except ReconcileError as exc:  # not even why could be written: the next tick tries again
@@ -191,6 +231,7 @@ class RunPoller:
             execution = api.describe(arn)
             if execution is None:
                 return ObservedExecution(arn, missing="execution")
+        tracked.execution = execution
         steps = None
         if self._wants_steps(tracked, execution.status):
             steps = api.steps(arn)

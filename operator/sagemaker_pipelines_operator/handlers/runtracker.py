@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
 from sagemaker_pipelines_operator.handlers.kube import ObjectRef
+from sagemaker_pipelines_operator.reconcile.execution import Execution
 from sagemaker_pipelines_operator.reconcile.run_deadlines import ttl_expiry
 
 _EXECUTION_PHASES = frozenset({PipelineRunPhase.EXECUTING, PipelineRunPhase.STOPPING})
@@ -53,6 +54,11 @@ class TrackedRun:
     """Finished, but its final step list waits for the steps allowance; tracked until then."""
     execution_arn: str = ""
     """The execution it was tracked for (status events name executions)."""
+    execution: Execution | None = None
+    """The execution as the last listing or Describe showed it."""
+    steps_due: float | None = None
+    """Monotonic time a step event asks for this run's steps, listed alone: a step's change does
+    not change the execution's status, so it costs a step listing, not the pipeline's listing."""
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def keep(self, run: PipelineRun) -> None:
@@ -161,19 +167,24 @@ class RunTracker:
         self.wake.set()
 
     def hint(self, execution_arn: str, steps: bool, within: float) -> bool:
-        """A status event named this execution: make its group due within `within` seconds (events
-        of one pipeline arriving together then cost one listing), and its steps due when a step
-        changed. A hint for a group being polled holds for the poll after. False when no tracked
-        run has that execution."""
+        """A status event named this execution. An execution's change makes its group due within
+        `within` seconds (events of one pipeline arriving together then cost one listing); a hint
+        for a group being polled holds for the poll after. A step's change makes only the run's
+        steps due within `within` (steps of one run changing together cost one step listing),
+        or its group when the run was never listed. False when no tracked run has that execution."""
         with self._lock:
             uid = self._by_execution.get(execution_arn)
             tracked = self._by_uid.get(uid) if uid is not None else None
             group = self._groups.get(tracked.key) if tracked else None
             if tracked is None or group is None:
                 return False
+            due = self.clock() + within
             if steps:
                 tracked.steps_checked = 0.0
-            due = self.clock() + within
+                if tracked.execution is not None:
+                    tracked.steps_due = due if tracked.steps_due is None else min(tracked.steps_due, due)
+                    self.wake.set()
+                    return True
             group.next_poll = min(group.next_poll, due)
             group.hinted = due if group.hinted is None else min(group.hinted, due)
         self.wake.set()
@@ -199,10 +210,27 @@ class RunTracker:
             if not group.runs:
                 self._groups.pop(group.key, None)
 
+    def steps_due_in(self, tracked: TrackedRun, seconds: float) -> None:
+        """Ask for the run's steps again in `seconds` (the steps allowance was spent)."""
+        due = self.clock() + seconds
+        with self._lock:
+            tracked.steps_due = due if tracked.steps_due is None else min(tracked.steps_due, due)
+        self.wake.set()
+
+    def claim_steps_due(self) -> list[TrackedRun]:
+        """Runs whose steps a step event asked for, due now; each is handed out once."""
+        now = self.clock()
+        with self._lock:
+            due = [t for t in self._by_uid.values() if t.steps_due is not None and t.steps_due <= now]
+            for tracked in due:
+                tracked.steps_due = None
+            return due
+
     def seconds_until_due(self) -> float | None:
         now = self.clock()
         with self._lock:
             times = [g.next_poll for g in self._groups.values() if not g.busy and g.runs]
+            times += [t.steps_due for t in self._by_uid.values() if t.steps_due is not None]
         return max(0.0, min(times) - now) if times else None
 
     def counts(self) -> tuple[int, int]:

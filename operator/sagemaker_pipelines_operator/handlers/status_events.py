@@ -31,8 +31,8 @@ class StatusEventConsumer:
         source = SqsSource(queue_url=queue_url, wait_time_seconds=WAIT_SECONDS)
         self.queue = SqsQueue(ctx.aws.factory.client("sqs", ctx.settings.region, None), source)
         self.tracker = tracker
-        # A step's change alone does not change the run's phase: its steps are refreshed at the
-        # polling floor, so that a burst of step events costs one listing per pipeline.
+        # A step's change alone does not change the run's phase: its steps alone are listed, within
+        # the polling floor, so that a step ending and the next starting cost one step listing.
         self.step_coalesce_seconds = ctx.settings.poll_min_seconds
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
