@@ -12,6 +12,9 @@ import os
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+SPARE_CONNECTIONS = 8
+"""Connections beyond one per handler thread: the run pollers (4), the trigger and status-event
+consumers, and the probes' reads."""
 LogFormat = Literal["text", "json"]
 DeletionPolicy = Literal["Retain", "Delete"]
 
@@ -82,6 +85,13 @@ class OperatorSettings:
     """Python logging level."""
     argocd_namespace: str = "argocd"
     """Namespace of the Argo CD Applications named by `app.kubernetes.io/instance` labels (Git lineage)."""
+
+    @property
+    def connections(self) -> int:
+        """HTTP connections a client (Kubernetes, or boto3's per service) may hold at once: one per
+        handler thread, and spares for the run pollers, the consumers and the probes' reads.
+        Fewer made the rest open and drop a connection per request ("Connection pool is full")."""
+        return self.max_workers + SPARE_CONNECTIONS
 
 
 _LIST_FIELDS = {"namespaces", "allowed_role_accounts"}

@@ -9,8 +9,9 @@ from typing import Any
 import kubernetes
 import pytest
 
-from sagemaker_pipelines_operator.handlers.context import SPARE_CONNECTIONS, OperatorContext
-from sagemaker_pipelines_operator.settings import OperatorSettings
+from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
+from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.settings import SPARE_CONNECTIONS, OperatorSettings
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,15 @@ def test_the_pool_holds_a_connection_per_thread(workers: int, configured: int | 
     ctx = OperatorContext(settings=OperatorSettings(max_workers=workers), aws=aws, kube_config=config)
     pool = ctx.api_client.rest_client.pool_manager.connection_pool_kw["maxsize"]
     assert pool == expected
+
+
+@pytest.mark.parametrize("workers", [20, 4], ids=["default-workers", "few-workers"])
+def test_boto3_clients_hold_as_many_connections(workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's default pool is 10: the handler threads and pollers beyond it each opened and
+    dropped a connection to SageMaker per call."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings = OperatorSettings(max_workers=workers)
+    aws = AwsAccess("us-east-1", settings.aws_tps, settings.aws_burst, settings.connections)
+    for service in ("sagemaker", "sqs"):
+        assert aws.factory.client(service).meta.config.max_pool_connections == workers + SPARE_CONNECTIONS

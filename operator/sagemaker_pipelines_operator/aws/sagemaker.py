@@ -67,8 +67,8 @@ class SageMakerApi:
 class AwsAccess:
     """Entry point for handlers: SageMaker APIs by region and role, and one shared budget."""
 
-    def __init__(self, default_region: str | None, tps: float, burst: int) -> None:
-        self.factory = ClientFactory(default_region)
+    def __init__(self, default_region: str | None, tps: float, burst: int, connections: int = 10) -> None:
+        self.factory = ClientFactory(default_region, connections)
         self.budget = RateBudget(tps, burst)
         self._apis: dict[tuple[str, str | None], SageMakerApi] = {}
         self._lock = threading.Lock()

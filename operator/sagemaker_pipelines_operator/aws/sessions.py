@@ -41,7 +41,8 @@ class ClientFactory:
     them sharing one botocore data loader, so each service model and the endpoint data are parsed
     once per process (a session of its own parses them again: ~20 MiB per extra session)."""
 
-    def __init__(self, default_region: str | None = None) -> None:
+    def __init__(self, default_region: str | None = None, connections: int = 10) -> None:
+        self._config = CLIENT_CONFIG.merge(Config(max_pool_connections=connections))
         self._loader: Any = None
         self._base_core = self._new_core()
         self._base = boto3.session.Session(botocore_session=self._base_core)
@@ -59,7 +60,7 @@ class ClientFactory:
             if key not in self._clients:
                 if role_arn is not None and role_arn not in self._sessions:
                     self._sessions[role_arn] = self._role_session(role_arn)
-                client = self._sessions[role_arn].client(service, region_name=key[1], config=CLIENT_CONFIG)
+                client = self._sessions[role_arn].client(service, region_name=key[1], config=self._config)
                 client.meta.events.register(f"needs-retry.{service}", _count_throttle)
                 self._clients[key] = client
             return self._clients[key]

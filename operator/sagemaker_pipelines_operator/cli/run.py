@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         kube_config = load_kube_config(args.kubeconfig)
         ctx = OperatorContext(
             settings=settings,
-            aws=AwsAccess(settings.region, settings.aws_tps, settings.aws_burst),
+            aws=AwsAccess(settings.region, settings.aws_tps, settings.aws_burst, settings.connections),
             kube_config=kube_config,
         )
         asyncio.run(run_operator(ctx))

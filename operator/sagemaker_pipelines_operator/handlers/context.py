@@ -14,10 +14,6 @@ from sagemaker_pipelines_operator.observability.health import WatchClock
 from sagemaker_pipelines_operator.observability.tally import ResourceTally
 from sagemaker_pipelines_operator.settings import OperatorSettings
 
-SPARE_CONNECTIONS = 8
-"""Kubernetes connections beyond one per handler thread: the run pollers (4), the trigger and
-status-event consumers, and the probes' reads."""
-
 
 @dataclass
 class OperatorContext:
@@ -49,10 +45,9 @@ class OperatorContext:
     @property
     def api_client(self) -> Any:
         """The Kubernetes client, created on first use with a connection per thread that may hold
-        one at once: urllib3's default pool (5 per core) made the rest open and drop a TLS
-        connection per request ("Connection pool is full")."""
+        one at once (urllib3's default pool is 5 per core)."""
         if self._api_client is None:
-            wanted = self.settings.max_workers + SPARE_CONNECTIONS
+            wanted = self.settings.connections
             pool = self.kube_config.connection_pool_maxsize or 0
             self.kube_config.connection_pool_maxsize = max(pool, wanted)
             self._api_client = kubernetes.client.ApiClient(self.kube_config)
