@@ -52,8 +52,9 @@ class OperatorSettings:
     """Most synchronous handlers running at once."""
     max_concurrent_objects: int = 0
     """Most objects kopf works on at once (0: no limit). Each holds its bodies while it waits for a
-    handler thread, so a burst costs memory the allocator keeps: 500 runs applied at once took RSS
-    to 266 MiB unbounded and 152 MiB at 40, with every run Executing after 60 s and 81 s."""
+    handler thread, so a burst costs memory the allocator keeps: 5,000 objects left RSS at 386 MiB
+    unbounded and 134 MiB at 40 (1,000 handled in 24 s and 28 s). An object waiting out a retry
+    delay keeps its slot (decision 0072)."""
     aws_tps: float = 10.0
     """SageMaker calls per second allowed per region, shared by every handler."""
     aws_burst: int = 20

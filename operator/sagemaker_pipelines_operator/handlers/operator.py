@@ -31,6 +31,8 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 """How long an exiting operator lets in-flight handlers finish their status writes."""
 TIMER_EXIT_SECONDS = 1.0
 """How long a stopping timer may take to write the result of the pass it has just finished."""
+BOUNDED_IDLE_SECONDS = 0.5
+"""Under --max-concurrent-objects, how long an object's idle kopf worker keeps its slot."""
 TRANSPORT_SETTLE_SECONDS = 0.25
 """A last pause before the loop may end, so that the TLS connections kopf aborted finish closing
 their sockets (aiohttp's documented graceful-shutdown pause; aiohttp#1925)."""
@@ -76,6 +78,11 @@ def configure(settings: kopf.OperatorSettings, ctx: OperatorContext, executor: H
         settings.watching.label_selectors[GROUP, kopf.EVERYTHING] = ours.selector
     settings.execution.executor = executor
     settings.queueing.worker_limit = ours.max_concurrent_objects or None
+    if ours.max_concurrent_objects:
+        # An idle worker holds its slot until it exits: kopf's 5 s made a bounded burst take 5 s
+        # per object per slot. Waiting for our own status write's event is kopf's consistency
+        # wait, not this one, so a short idle costs only a new worker for a later event.
+        settings.queueing.idle_timeout = BOUNDED_IDLE_SECONDS
     # A timer whose handler has just returned still patches its result; at a stop, give it that
     # long to finish instead of orphaning it (its late patch would outlive kopf's API sessions).
     settings.background.instant_exit_timeout = TIMER_EXIT_SECONDS
