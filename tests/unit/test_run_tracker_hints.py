@@ -74,7 +74,7 @@ def test_a_hint_during_a_poll_survives_the_polls_choice_of_next_look(
 def test_a_hint_from_before_the_claim_does_not_hide_one_during_the_poll(
     tracker: RunTracker, clock: Clock
 ) -> None:
-    assert tracker.hint(ARN, steps=True, within=5.0)  # a step changed: look within 5 s
+    assert tracker.hint(ARN, steps=False, within=5.0)  # look within 5 s
     clock.now += 5.0
     (group,) = tracker.claim_due()
     clock.now += 0.2  # the execution finishes while that listing is in flight
@@ -90,15 +90,29 @@ def test_a_hint_already_covered_by_the_poll_is_not_kept(tracker: RunTracker, clo
     assert tracker.seconds_until_due() == pytest.approx(SAFETY_NET)
 
 
-def test_a_step_hint_for_a_run_never_listed_makes_its_group_due(tracker: RunTracker, clock: Clock) -> None:
+def test_a_step_hint_for_a_run_never_listed_waits_for_its_first_look(
+    tracker: RunTracker, clock: Clock
+) -> None:
     tracked = tracker.get("u1")
     assert tracked is not None
     tracked.steps_checked = 999.0
     assert tracker.hint(ARN, steps=True, within=5.0)
-    assert tracked.steps_checked == 0.0
+    assert tracked.steps_checked == 0.0  # the first look lists them
     clock.now += 5.0
-    assert len(tracker.claim_due()) == 1
+    assert tracker.claim_due() == []
     assert tracker.claim_steps_due() == []
+
+
+@pytest.mark.parametrize(
+    ("status", "due"),
+    [("Executing", False), ("Succeeded", True), (None, True)],
+    ids=["status-already-seen", "new-status", "no-status-in-the-event"],
+)
+def test_an_execution_hint_with_a_status_already_seen_is_no_news(
+    tracker: RunTracker, clock: Clock, status: str | None, due: bool
+) -> None:
+    assert tracker.hint(ARN, steps=False, within=0.0, status=status)  # the run is tracked either way
+    assert len(tracker.claim_due()) == (1 if due else 0)
 
 
 def test_a_step_hint_for_a_listed_run_makes_only_its_steps_due(tracker: RunTracker, clock: Clock) -> None:

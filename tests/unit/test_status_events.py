@@ -42,7 +42,14 @@ def sns(message: dict[str, Any]) -> dict[str, Any]:
     ("body", "expected"),
     [
         (event(), [StatusHint(ARN, step_changed=False)]),
-        (event(STEP_CHANGE, stepName="Train"), [StatusHint(ARN, step_changed=True)]),
+        (
+            event(currentPipelineExecutionStatus="Succeeded"),
+            [StatusHint(ARN, step_changed=False, status="Succeeded")],
+        ),
+        (
+            event(STEP_CHANGE, stepName="Train", currentPipelineExecutionStatus="Executing"),
+            [StatusHint(ARN, step_changed=True)],
+        ),
         (sns(event(STEP_CHANGE)), [StatusHint(ARN, step_changed=True)]),
         ("not json", Ignored("malformed")),
         ([1, 2], Ignored("malformed")),
@@ -68,6 +75,7 @@ def sns(message: dict[str, Any]) -> dict[str, Any]:
     ],
     ids=[
         "execution-change",
+        "execution-change-with-status",
         "step-change",
         "sns-wrapped",
         "not-json",

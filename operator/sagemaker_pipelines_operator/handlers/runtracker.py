@@ -166,12 +166,13 @@ class RunTracker:
                 group.next_poll = min(group.next_poll, self.clock() if at is None else at)
         self.wake.set()
 
-    def hint(self, execution_arn: str, steps: bool, within: float) -> bool:
+    def hint(self, execution_arn: str, steps: bool, within: float, status: str | None = None) -> bool:
         """A status event named this execution. An execution's change makes its group due within
-        `within` seconds (events of one pipeline arriving together then cost one listing); a hint
-        for a group being polled holds for the poll after. A step's change makes only the run's
-        steps due within `within` (steps of one run changing together cost one step listing),
-        or its group when the run was never listed. False when no tracked run has that execution."""
+        `within` seconds (events of one pipeline arriving together then cost one listing), unless
+        the event's `status` is the one last seen (a late or repeated event); a hint for a group
+        being polled holds for the poll after. A step's change makes only the run's steps due
+        within `within` (steps of one run changing together cost one step listing); a run not
+        listed yet gets its steps at its first look. False when no tracked run has that execution."""
         with self._lock:
             uid = self._by_execution.get(execution_arn)
             tracked = self._by_uid.get(uid) if uid is not None else None
@@ -184,7 +185,9 @@ class RunTracker:
                 if tracked.execution is not None:
                     tracked.steps_due = due if tracked.steps_due is None else min(tracked.steps_due, due)
                     self.wake.set()
-                    return True
+                return True
+            if status is not None and status == tracked.last_seen_status:
+                return True
             group.next_poll = min(group.next_poll, due)
             group.hinted = due if group.hinted is None else min(group.hinted, due)
         self.wake.set()

@@ -70,5 +70,7 @@ class StatusEventConsumer:
             return
         for hint in hints:
             within = self.step_coalesce_seconds if hint.step_changed else EXECUTION_COALESCE_SECONDS
-            known = self.tracker.hint(hint.execution_arn, steps=hint.step_changed, within=within)
+            known = self.tracker.hint(
+                hint.execution_arn, steps=hint.step_changed, within=within, status=hint.status
+            )
             STATUS_EVENTS_TOTAL.labels(outcome="applied" if known else "untracked").inc()

@@ -21,6 +21,9 @@ class StatusHint:
     execution_arn: str
     step_changed: bool
     """A step changed: the run's steps are worth listing at the next look."""
+    status: str | None = None
+    """The execution's status the event reports (`currentPipelineExecutionStatus`), when it is an
+    execution's change: a status the operator already saw is no news (a late or repeated event)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,12 @@ def _hint(event: Mapping[str, object]) -> StatusHint | None:
     if event.get("source") != "aws.sagemaker" or kind not in (EXECUTION_CHANGE, STEP_CHANGE):
         return None
     detail = event.get("detail")
-    arn = detail.get("pipelineExecutionArn") if isinstance(detail, Mapping) else None
+    if not isinstance(detail, Mapping):
+        return None
+    arn = detail.get("pipelineExecutionArn")
     if not isinstance(arn, str) or ":pipeline/" not in arn:
         return None
-    return StatusHint(arn, step_changed=kind == STEP_CHANGE)
+    if kind == STEP_CHANGE:
+        return StatusHint(arn, step_changed=True)
+    status = detail.get("currentPipelineExecutionStatus")
+    return StatusHint(arn, step_changed=False, status=status if isinstance(status, str) else None)
