@@ -183,7 +183,7 @@ class RunTracker:
             if steps:
                 tracked.steps_checked = 0.0
                 if tracked.execution is not None:
-                    tracked.steps_due = due if tracked.steps_due is None else min(tracked.steps_due, due)
+                    _ask_for_steps(tracked, due)
                     self.wake.set()
                 return True
             if status is not None and status == tracked.last_seen_status:
@@ -217,7 +217,7 @@ class RunTracker:
         """Ask for the run's steps again in `seconds` (the steps allowance was spent)."""
         due = self.clock() + seconds
         with self._lock:
-            tracked.steps_due = due if tracked.steps_due is None else min(tracked.steps_due, due)
+            _ask_for_steps(tracked, due)
         self.wake.set()
 
     def claim_steps_due(self) -> list[TrackedRun]:
@@ -272,3 +272,8 @@ class RunTracker:
         with self._lock:
             times = [e.at for e in self._expiries.values()]
         return max(0.0, min(times) - now) if times else None
+
+
+def _ask_for_steps(tracked: TrackedRun, due: float) -> None:
+    """The run's steps are wanted by `due`, or earlier if they already were (hold the lock)."""
+    tracked.steps_due = due if tracked.steps_due is None else min(tracked.steps_due, due)
