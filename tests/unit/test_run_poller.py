@@ -149,3 +149,18 @@ def test_a_step_event_for_a_vanished_execution_leaves_it_to_the_listing() -> Non
     (tracked,) = tracker.claim_steps_due()
     poller.list_steps(tracked)
     assert len(tracker.claim_due()) == 1  # the listing says what a missing execution means
+
+
+def test_a_step_listing_of_a_finished_run_is_its_final_one() -> None:
+    """A success is written before its final steps (they wait for the allowance); a step event's
+    listing delivers them, and the run leaves the tracker without another listing."""
+    world, tracker, poller = started_runs(1)
+    arn = listed_and_stepped(world, tracker, poller)
+    (tracked,) = tracker.claim_steps_due()
+    tracked.final_steps_pending = True
+    world.sagemaker.settle(arn, "Succeeded", steps=[STEP | {"StepStatus": "Succeeded"}])
+    tracked.execution = world.sagemaker.executions[arn].reported()
+    tracked.last_seen_status = "Succeeded"
+    poller.list_steps(tracked)
+    assert [s.status for s in run(world, "r0").status.steps] == ["Succeeded"]
+    assert tracker.counts() == (0, 0)

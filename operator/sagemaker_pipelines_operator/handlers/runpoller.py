@@ -149,6 +149,7 @@ class RunPoller:
                 self.tracker.kick(tracked.uid)
                 return
             tracked.steps_checked = self.tracker.clock()
+            tracked.final_steps_pending = False  # a finished run's final steps: these are they
             if steps is None:  # the execution is gone: what that means is the listing's to say
                 self.tracker.kick(tracked.uid)
                 return
