@@ -123,7 +123,7 @@ class SageMakerPipelines:
         return sm.stop_pipeline_execution(self._api, arn, token)
 
     def delete(self, name: str, token: str) -> None:
-        sm.delete_pipeline(self._api, name, token)  # False, already gone: deleted all the same
+        sm.delete_pipeline(self._api, name, token)
 
 
 def _written(call: Callable[[], T]) -> T:

@@ -38,9 +38,9 @@ def update_pipeline(api: SageMakerApi, request: Mapping[str, Any]) -> int | None
     return int(version) if version is not None else None
 
 
-def delete_pipeline(api: SageMakerApi, name: str, token: str) -> bool:
-    """DeletePipeline; False when the pipeline was already gone."""
-    return api.lookup("DeletePipeline", PipelineName=name, ClientRequestToken=token) is not None
+def delete_pipeline(api: SageMakerApi, name: str, token: str) -> None:
+    """DeletePipeline; a pipeline already gone is deleted."""
+    api.lookup("DeletePipeline", PipelineName=name, ClientRequestToken=token)
 
 
 def add_tags(api: SageMakerApi, request: Mapping[str, Any]) -> None:
