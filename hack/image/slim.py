@@ -25,7 +25,7 @@ from pathlib import Path
 BOTOCORE_SERVICES = frozenset({"sagemaker", "s3", "sts", "sqs"})
 UNUSED_PACKAGES = ("kubernetes.aio",)
 # What `smpo run` imports: the kopf wiring pulls in every handler, the AWS adapter and the API.
-RUNTIME_MODULES = ("sagemaker_pipelines_operator.handlers.operator", "sagemaker_pipelines_operator.cli.main")
+RUNTIME_MODULES = ("sagemaker_pipelines_operator.runtime.operator", "sagemaker_pipelines_operator.cli.main")
 
 
 def package_dir(name: str) -> Path:

@@ -19,7 +19,7 @@ from kubernetes import client
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from sagemaker_pipelines_operator.controlplane.certs import ensure_certs
-from sagemaker_pipelines_operator.triggers.envelopes import event_time
+from sagemaker_pipelines_operator.reconcile.envelopes import event_time
 from tests.fixtures.prometheus import free_port
 from tests.fixtures.runs import Kube, wait_for
 from tests.integration.test_trigger_alertmanager import TOKEN, token_secret, trigger_manifest

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
-from sagemaker_pipelines_operator.handlers.context import OperatorContext, load_kube_config
-from sagemaker_pipelines_operator.handlers.operator import run_operator
+from sagemaker_pipelines_operator.runtime.context import OperatorContext, load_kube_config
+from sagemaker_pipelines_operator.runtime.operator import run_operator
 from sagemaker_pipelines_operator.settings import OperatorSettings
 from tests.integration.pipeline_helpers import Pipelines
 

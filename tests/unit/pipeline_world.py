@@ -1,5 +1,5 @@
 """A Pipeline's world held in memory for the PipelineReconciler tests: the Kubernetes objects
-(handlers/kube_memory), SageMaker's pipelines (aws/memory_pipelines), the definition sources, a
+(runtime/kube_memory), SageMaker's pipelines (aws/memory_pipelines), the definition sources, a
 clock the test moves, and the namespace role the tenancy check answers with. Steps drive it the
 way the operator does (a change pass, a resync, the finalizer) and the way the world moves."""
 
@@ -16,12 +16,12 @@ from sagemaker_pipelines_operator.api.common import Condition, find_condition
 from sagemaker_pipelines_operator.api.pipeline import OWNER_TAG_KEY, Pipeline
 from sagemaker_pipelines_operator.aws.memory_pipelines import InMemoryPipelines
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled, Waiting
-from sagemaker_pipelines_operator.handlers.kube import ObjectRef
-from sagemaker_pipelines_operator.handlers.kube_memory import InMemoryObjects
-from sagemaker_pipelines_operator.handlers.pipeline_types import PipelineResult, PipelineSettings
-from sagemaker_pipelines_operator.handlers.pipelinereconciler import PipelineReconciler
+from sagemaker_pipelines_operator.pipelines.plan.inputs import checked_definition, definition_source_label
+from sagemaker_pipelines_operator.pipelines.reconciler import PipelineReconciler
+from sagemaker_pipelines_operator.pipelines.seams import PipelineResult, PipelineSettings
 from sagemaker_pipelines_operator.reconcile.lineage import Lineage
-from sagemaker_pipelines_operator.reconcile.pipeline_inputs import checked_definition, definition_source_label
+from sagemaker_pipelines_operator.runtime.kube import ObjectRef
+from sagemaker_pipelines_operator.runtime.kube_memory import InMemoryObjects
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 NAMESPACE = "team-a"

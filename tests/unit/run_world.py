@@ -1,5 +1,5 @@
 """A PipelineRun's world held in memory for the RunReconciler tests: the Kubernetes objects
-(handlers/kube_memory), SageMaker's executions (aws/memory_executions), a clock the test moves,
+(runtime/kube_memory), SageMaker's executions (aws/memory_executions), a clock the test moves,
 and the namespace role the tenancy check answers with. Steps drive it the way the operator does:
 a kopf pass, or a poll that observes the execution as the batch poller does."""
 
@@ -15,13 +15,13 @@ from sagemaker_pipelines_operator.api.common import find_condition
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.aws.memory_executions import InMemoryExecutions
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled
-from sagemaker_pipelines_operator.handlers.kube import ObjectRef
-from sagemaker_pipelines_operator.handlers.kube_memory import InMemoryObjects
-from sagemaker_pipelines_operator.handlers.runinputs import RunInputs
-from sagemaker_pipelines_operator.handlers.runmetrics import RunMetrics
-from sagemaker_pipelines_operator.handlers.runreconciler import PollBounds, RunReconciler, RunResult, Seen
-from sagemaker_pipelines_operator.handlers.runwriter import RunWriter
-from sagemaker_pipelines_operator.reconcile.pipelinerun import ObservedExecution
+from sagemaker_pipelines_operator.runs.inputs import RunInputs
+from sagemaker_pipelines_operator.runs.metrics import RunMetrics
+from sagemaker_pipelines_operator.runs.plan.run import ObservedExecution
+from sagemaker_pipelines_operator.runs.reconciler import PollBounds, RunReconciler, RunResult, Seen
+from sagemaker_pipelines_operator.runs.writer import RunWriter
+from sagemaker_pipelines_operator.runtime.kube import ObjectRef
+from sagemaker_pipelines_operator.runtime.kube_memory import InMemoryObjects
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 NAMESPACE = "ml"

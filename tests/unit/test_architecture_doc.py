@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
-# `reconcile/pipelinerun.plan_run`, `handlers/runreconciler.RunReconciler.reconcile`: module path, then names.
+# `runs/plan/run.plan_run`, `runs/reconciler.RunReconciler.reconcile`: module path, then names.
 REFERENCE = re.compile(r"`((?:[a-z_]+/)+[a-z_]+)\.([A-Za-z_][\w.]*)`")
 BEHAVIOURS = ("start", "poll", "stop", "retry", "timeout", "TTL", "drift", "deletion", "schedule tick")
 

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from sagemaker_pipelines_operator.aws.s3_objects import MAX_OBJECT_BYTES, get_object_bytes
 from sagemaker_pipelines_operator.errors import NotFound, Stalled, Transient
-from sagemaker_pipelines_operator.handlers.kube import ConfigMapData
+from sagemaker_pipelines_operator.runtime.kube import ConfigMapData
 
 
 class FakeS3:

@@ -9,7 +9,7 @@ import kopf
 import pytest
 
 from sagemaker_pipelines_operator.definition import definition_hash
-from sagemaker_pipelines_operator.handlers.diffbase import DigestingDiffBaseStorage, digest_inline_definition
+from sagemaker_pipelines_operator.runtime.diffbase import DigestingDiffBaseStorage, digest_inline_definition
 
 BIG = {
     "Version": "2020-12-01",

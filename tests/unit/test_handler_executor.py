@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from sagemaker_pipelines_operator.handlers.executor import HandlerExecutor
+from sagemaker_pipelines_operator.runtime.executor import HandlerExecutor
 
 
 def test_quiesce_waits_for_a_running_handler() -> None:

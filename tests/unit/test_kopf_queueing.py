@@ -10,8 +10,8 @@ from typing import Any
 import kopf
 import pytest
 
-from sagemaker_pipelines_operator.handlers.executor import HandlerExecutor
-from sagemaker_pipelines_operator.handlers.operator import BOUNDED_IDLE_SECONDS, configure
+from sagemaker_pipelines_operator.runtime.executor import HandlerExecutor
+from sagemaker_pipelines_operator.runtime.operator import BOUNDED_IDLE_SECONDS, configure
 from sagemaker_pipelines_operator.settings import OperatorSettings
 
 KOPF_IDLE_SECONDS = kopf.OperatorSettings().queueing.idle_timeout

@@ -10,7 +10,7 @@ import kubernetes
 import pytest
 
 from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
-from sagemaker_pipelines_operator.handlers.context import OperatorContext
+from sagemaker_pipelines_operator.runtime.context import OperatorContext
 from sagemaker_pipelines_operator.settings import SPARE_CONNECTIONS, OperatorSettings
 
 

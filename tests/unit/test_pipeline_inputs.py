@@ -11,14 +11,14 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import find_condition
 from sagemaker_pipelines_operator.api.pipeline import OWNER_TAG_KEY, Pipeline
 from sagemaker_pipelines_operator.errors import Stalled
-from sagemaker_pipelines_operator.reconcile.pipeline import PipelineAction, PipelinePlan
-from sagemaker_pipelines_operator.reconcile.pipeline_inputs import (
+from sagemaker_pipelines_operator.pipelines.plan.inputs import (
     MAX_PROBLEMS_SHOWN,
     checked_definition,
     definition_source_label,
     desired_pipeline,
 )
-from sagemaker_pipelines_operator.reconcile.pipeline_status import (
+from sagemaker_pipelines_operator.pipelines.plan.pipeline import PipelineAction, PipelinePlan
+from sagemaker_pipelines_operator.pipelines.plan.status import (
     Applied,
     pipeline_verdict,
     precise_rfc3339,

@@ -9,20 +9,20 @@ import pytest
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.errors import Stalled
-from sagemaker_pipelines_operator.reconcile.backoff import backoff_delay
-from sagemaker_pipelines_operator.reconcile.execution import Execution
-from sagemaker_pipelines_operator.reconcile.pipeline import Ownership, Recorded
-from sagemaker_pipelines_operator.reconcile.pipeline_deletion import DeletionStep, plan_deletion
-from sagemaker_pipelines_operator.reconcile.pipeline_resync import (
+from sagemaker_pipelines_operator.pipelines.plan.deletion import DeletionStep, plan_deletion
+from sagemaker_pipelines_operator.pipelines.plan.pipeline import Ownership, Recorded
+from sagemaker_pipelines_operator.pipelines.plan.resync import (
     ResyncAction,
     resync_action,
     resync_precheck,
 )
-from sagemaker_pipelines_operator.reconcile.run_on_change import (
+from sagemaker_pipelines_operator.pipelines.plan.run_on_change import (
     run_on_change_due,
     run_on_change_manifest,
     run_on_change_name,
 )
+from sagemaker_pipelines_operator.reconcile.backoff import backoff_delay
+from sagemaker_pipelines_operator.reconcile.execution import Execution
 from sagemaker_pipelines_operator.reconcile.tenancy import ROLE_ANNOTATION, namespace_role
 from tests.unit.test_pipeline_plan import T0, applied
 

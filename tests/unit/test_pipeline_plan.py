@@ -11,17 +11,16 @@ import pytest
 
 from sagemaker_pipelines_operator.api.pipeline import OWNER_TAG_KEY
 from sagemaker_pipelines_operator.definition import canonical_json
-from sagemaker_pipelines_operator.reconcile.pipeline import (
+from sagemaker_pipelines_operator.pipelines.plan.pipeline import (
     DesiredPipeline,
-    LivePipeline,
     Ownership,
     PipelineAction,
     Recorded,
-    live_pipeline,
     owner_tag_value,
     ownership,
     plan_pipeline,
 )
+from sagemaker_pipelines_operator.reconcile.live_pipeline import LivePipeline, live_pipeline
 
 OWNER = "default/team-a/churn"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerPipelines"

@@ -14,7 +14,7 @@ import pytest
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipeline import OWNER_TAG_KEY
 from sagemaker_pipelines_operator.errors import Stalled, Transient
-from sagemaker_pipelines_operator.reconcile.pipeline_requests import request_token
+from sagemaker_pipelines_operator.pipelines.plan.requests import request_token
 from tests.unit.pipeline_world import (
     DEFINITION,
     NAME,

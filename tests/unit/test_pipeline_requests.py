@@ -9,8 +9,8 @@ import pytest
 from botocore.validate import ParamValidator
 
 from sagemaker_pipelines_operator.definition import canonical_json
-from sagemaker_pipelines_operator.reconcile.pipeline import Recorded
-from sagemaker_pipelines_operator.reconcile.pipeline_requests import (
+from sagemaker_pipelines_operator.pipelines.plan.pipeline import Recorded
+from sagemaker_pipelines_operator.pipelines.plan.requests import (
     add_tags_request,
     create_pipeline_request,
     create_token,

@@ -15,18 +15,19 @@ import pytest
 import yaml
 
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
-from sagemaker_pipelines_operator.reconcile.pipeline import live_pipeline, plan_pipeline
-from sagemaker_pipelines_operator.reconcile.pipeline_inputs import (
+from sagemaker_pipelines_operator.pipelines.plan.inputs import (
     checked_definition,
     desired_pipeline,
     recorded_from,
 )
-from sagemaker_pipelines_operator.reconcile.pipeline_status import (
+from sagemaker_pipelines_operator.pipelines.plan.pipeline import plan_pipeline
+from sagemaker_pipelines_operator.pipelines.plan.status import (
     Applied,
     pipeline_status_fields,
     pipeline_verdict,
     plan_events,
 )
+from sagemaker_pipelines_operator.reconcile.live_pipeline import live_pipeline
 
 SCENARIOS = sorted((Path(__file__).parents[1] / "data" / "pipeline").glob("*.yaml"))
 NOW = datetime(2026, 3, 1, 13, 0, tzinfo=UTC)

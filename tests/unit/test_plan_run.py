@@ -11,7 +11,7 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import find_condition
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
 from sagemaker_pipelines_operator.definition.parameters import DeclaredParameter
-from sagemaker_pipelines_operator.reconcile.pipelinerun import (
+from sagemaker_pipelines_operator.runs.plan.run import (
     DeleteRun,
     ObservedExecution,
     RetryExecution,
@@ -22,7 +22,7 @@ from sagemaker_pipelines_operator.reconcile.pipelinerun import (
     plan_retry_refused,
     plan_run,
 )
-from sagemaker_pipelines_operator.reconcile.runstart import RunTarget
+from sagemaker_pipelines_operator.runs.plan.start import RunTarget
 
 UID = "0b5e2d2c-1111-2222-3333-444455556666"
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -10,18 +10,20 @@ import pytest
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import find_condition
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
-from sagemaker_pipelines_operator.api.schedule import PipelineSchedule
-from sagemaker_pipelines_operator.reconcile.schedule import (
+from sagemaker_pipelines_operator.api.schedule import (
     SCHEDULE_UID_LABEL,
     SCHEDULED_TIME_ANNOTATION,
-    STALLED_SLEEP_SECONDS,
     VARIANT_LABEL,
+    PipelineSchedule,
+)
+from sagemaker_pipelines_operator.reconcile.verdict import Blocked, Deferred, Retrying, Verdict
+from sagemaker_pipelines_operator.schedules.plan import (
+    STALLED_SLEEP_SECONDS,
     ScheduledRun,
     plan_schedule,
     run_name,
     sleep_after,
 )
-from sagemaker_pipelines_operator.reconcile.verdict import Blocked, Deferred, Retrying, Verdict
 
 UID = "5c4e0000-aaaa-bbbb-cccc-000000000001"
 Phase = PipelineRunPhase

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sagemaker_pipelines_operator.api.kinds import KINDS
-from sagemaker_pipelines_operator.handlers.preflight import PeeringTarget, missing_kinds, peering_targets
+from sagemaker_pipelines_operator.runtime.preflight import PeeringTarget, missing_kinds, peering_targets
 from sagemaker_pipelines_operator.settings import OperatorSettings
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import kopf
 import pytest
 
-from sagemaker_pipelines_operator.handlers.executor import HandlerExecutor
-from sagemaker_pipelines_operator.handlers.operator import PRIORITY_TIEBREAK_BITS, configure, replica_priority
+from sagemaker_pipelines_operator.runtime.executor import HandlerExecutor
+from sagemaker_pipelines_operator.runtime.operator import PRIORITY_TIEBREAK_BITS, configure, replica_priority
 from sagemaker_pipelines_operator.settings import OperatorSettings
 
 NOW_MS = 1_796_000_000_000  # December 2026

@@ -10,7 +10,7 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 
 from sagemaker_pipelines_operator.cli.run import exit_for
-from sagemaker_pipelines_operator.handlers.preflight import PreflightError
+from sagemaker_pipelines_operator.runtime.preflight import PreflightError
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunStatus
-from sagemaker_pipelines_operator.reconcile.runsteps import failure_reason, step_summary, steps_from_aws
+from sagemaker_pipelines_operator.runs.plan.steps import failure_reason, step_summary, steps_from_aws
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
 

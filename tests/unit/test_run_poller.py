@@ -8,8 +8,8 @@ from typing import Any
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
-from sagemaker_pipelines_operator.handlers.runpoller import RunPoller
-from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
+from sagemaker_pipelines_operator.runs.poller import RunPoller
+from sagemaker_pipelines_operator.runs.tracker import RunTracker
 from sagemaker_pipelines_operator.settings import OperatorSettings
 from tests.unit.run_world import NAMESPACE, ROLE, RunWorld
 

@@ -12,10 +12,10 @@ import pytest
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.errors import Stalled, Transient
-from sagemaker_pipelines_operator.handlers.kube import ObjectRef
-from sagemaker_pipelines_operator.handlers.runreconciler import Seen
-from sagemaker_pipelines_operator.reconcile.pipelinerun import ObservedExecution
-from sagemaker_pipelines_operator.reconcile.runstart import start_token
+from sagemaker_pipelines_operator.runs.plan.run import ObservedExecution
+from sagemaker_pipelines_operator.runs.plan.start import start_token
+from sagemaker_pipelines_operator.runs.reconciler import Seen
+from sagemaker_pipelines_operator.runtime.kube import ObjectRef
 from tests.unit.run_world import (
     NAMESPACE,
     POLL,

@@ -11,9 +11,9 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled, Waiting
-from sagemaker_pipelines_operator.reconcile.polling import listing_window, poll_interval, steps_budget
-from sagemaker_pipelines_operator.reconcile.runstart import display_name, resolve_target
-from sagemaker_pipelines_operator.reconcile.runsteps import failure_reason, step_summary, steps_from_aws
+from sagemaker_pipelines_operator.runs.plan.polling import listing_window, poll_interval, steps_budget
+from sagemaker_pipelines_operator.runs.plan.start import display_name, resolve_target
+from sagemaker_pipelines_operator.runs.plan.steps import failure_reason, step_summary, steps_from_aws
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

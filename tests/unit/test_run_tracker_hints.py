@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
-from sagemaker_pipelines_operator.handlers.runtracker import RunTracker
 from sagemaker_pipelines_operator.reconcile.execution import Execution
+from sagemaker_pipelines_operator.runs.tracker import RunTracker
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/train/execution/e1"
 SAFETY_NET = 300.0

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
-from sagemaker_pipelines_operator.handlers.runtracker import RunTracker, lean
+from sagemaker_pipelines_operator.runs.tracker import RunTracker, lean
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/train/execution/e1"
 KUBECTL_COPY = "kubectl.kubernetes.io/last-applied-configuration"

@@ -1,5 +1,5 @@
 """A run that may have an execution is never failed because the operator cannot look at it now
-(reconcile/runstatus.untracked_status): the phase stays, Ready says why, it is looked at again."""
+(runs/plan/status.untracked_status): the phase stays, Ready says why, it is looked at again."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase, PipelineRunStatus
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled, Transient, Waiting
-from sagemaker_pipelines_operator.reconcile.runstatus import UNTRACKED_RECHECK_SECONDS, untracked_status
+from sagemaker_pipelines_operator.runs.plan.status import UNTRACKED_RECHECK_SECONDS, untracked_status
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/abc"

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from sagemaker_pipelines_operator.api import conditions as c
+from sagemaker_pipelines_operator.api.schedule import SCHEDULE_UID_LABEL
 from sagemaker_pipelines_operator.errors import Transient
-from sagemaker_pipelines_operator.handlers.kube_memory import InMemoryObjects
-from sagemaker_pipelines_operator.handlers.schedule import schedule_pass
-from sagemaker_pipelines_operator.reconcile.schedule import SCHEDULE_UID_LABEL
+from sagemaker_pipelines_operator.runtime.kube_memory import InMemoryObjects
+from sagemaker_pipelines_operator.schedules.handlers import schedule_pass
 
 NOON = datetime(2026, 1, 1, 12, 0, 1, tzinfo=UTC)
 POLL_MAX = 30.0

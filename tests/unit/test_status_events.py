@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sagemaker_pipelines_operator.reconcile.status_events import (
+from sagemaker_pipelines_operator.runs.plan.status_events import (
     EXECUTION_CHANGE,
     STEP_CHANGE,
     Ignored,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from sagemaker_pipelines_operator.reconcile.envelopes import Malformed
 from sagemaker_pipelines_operator.triggers.alerts import AlertBatch, alert_events
-from sagemaker_pipelines_operator.triggers.envelopes import Malformed
 
 
 def alert(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sagemaker_pipelines_operator.triggers.envelopes import (
+from sagemaker_pipelines_operator.reconcile.envelopes import (
     BODY_MAX_BYTES,
     Malformed,
     Unwrapped,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sagemaker_pipelines_operator.api.trigger import TriggerFilter
-from sagemaker_pipelines_operator.triggers.envelopes import TriggerEvent
+from sagemaker_pipelines_operator.reconcile.envelopes import TriggerEvent
 from sagemaker_pipelines_operator.triggers.matching import (
     ParameterError,
     extract_parameters,

@@ -9,7 +9,7 @@ import pytest
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
 from sagemaker_pipelines_operator.api.trigger import PipelineTrigger
-from sagemaker_pipelines_operator.triggers.envelopes import TriggerEvent
+from sagemaker_pipelines_operator.reconcile.envelopes import TriggerEvent
 from sagemaker_pipelines_operator.triggers.plan import (
     OUTCOMES,
     TRIGGER_UID_LABEL,

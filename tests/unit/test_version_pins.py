@@ -12,13 +12,13 @@ from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.api.schedule import PipelineSchedule
 from sagemaker_pipelines_operator.api.versions import VersionAlias
 from sagemaker_pipelines_operator.errors import Stalled, Waiting
-from sagemaker_pipelines_operator.reconcile.runstart import resolve_target, start_request
-from sagemaker_pipelines_operator.reconcile.schedule import run_manifest
-from sagemaker_pipelines_operator.reconcile.version_aliases import (
+from sagemaker_pipelines_operator.pipelines.plan.version_aliases import (
     AliasWrite,
     desired_aliases,
     plan_alias_writes,
 )
+from sagemaker_pipelines_operator.runs.plan.start import resolve_target, start_request
+from sagemaker_pipelines_operator.schedules.plan import run_manifest
 from tests.unit.test_run_target_and_steps import REF, pipeline, run
 
 ALIASED = pipeline(

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from sagemaker_pipelines_operator import GROUP
 from sagemaker_pipelines_operator.api.common import (
     ApiModel,
     Condition,
@@ -27,6 +28,13 @@ VARIANTS_MAX = 8
 VariantName = Annotated[
     str, Field(min_length=1, max_length=VARIANT_NAME_MAX, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 ]
+
+SCHEDULE_UID_LABEL = f"{GROUP}/schedule-uid"
+"""Label on runs a schedule created (a UID: label values cannot hold long object names)."""
+SCHEDULED_TIME_ANNOTATION = f"{GROUP}/scheduled-time"
+"""Annotation on runs a schedule created: the scheduled time, RFC 3339 UTC."""
+VARIANT_LABEL = f"{GROUP}/variant"
+"""Label on runs of a schedule with variants: the variant (champion/challenger arm) it runs."""
 
 
 class RunTemplateMetadata(ApiModel):

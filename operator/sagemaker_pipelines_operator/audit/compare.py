@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, RunStep
-from sagemaker_pipelines_operator.reconcile.runstatus import format_duration
+from sagemaker_pipelines_operator.runs.plan.status import format_duration
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sagemaker_pipelines_operator.api.pipeline import Pipeline
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunStatus
 from sagemaker_pipelines_operator.definition import definition_hash, parse_definition
 from sagemaker_pipelines_operator.reconcile.lineage import revision_in_description
-from sagemaker_pipelines_operator.reconcile.runstatus import format_duration
+from sagemaker_pipelines_operator.runs.plan.status import format_duration
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """One AWS call measured: counted by operation and outcome, timed, and its error mapped onto the
-taxonomy. SageMaker (`aws.sagemaker`) and SQS (`triggers.sqs`) calls go through `measured_call`;
+taxonomy. SageMaker (`aws.sagemaker`) and SQS (`aws.sqs_queue`) calls go through `measured_call`;
 a read where absence is an answer goes through `measured_lookup`."""
 
 from __future__ import annotations

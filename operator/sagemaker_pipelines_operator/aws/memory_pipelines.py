@@ -14,7 +14,7 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.aws.pipeline_api import vanished
 from sagemaker_pipelines_operator.errors import NotFound, ReconcileError, Transient
 from sagemaker_pipelines_operator.reconcile.execution import Execution, execution_from_summary
-from sagemaker_pipelines_operator.reconcile.pipeline import LivePipeline, live_pipeline
+from sagemaker_pipelines_operator.reconcile.live_pipeline import LivePipeline, live_pipeline
 
 ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012:pipeline"
 _SETTINGS = ("RoleArn", "PipelineDefinition", "PipelineDisplayName", "PipelineDescription")

@@ -18,7 +18,7 @@ from sagemaker_pipelines_operator.aws.pipeline_listing import PipelineListing
 from sagemaker_pipelines_operator.aws.sagemaker import SageMakerApi
 from sagemaker_pipelines_operator.errors import NotFound, Waiting
 from sagemaker_pipelines_operator.reconcile.execution import Execution, execution_from_summary
-from sagemaker_pipelines_operator.reconcile.pipeline import LivePipeline, live_pipeline
+from sagemaker_pipelines_operator.reconcile.live_pipeline import LivePipeline, live_pipeline
 
 VANISHED_RETRY = 1.0
 """Seconds before a pass whose write found the pipeline gone looks again."""

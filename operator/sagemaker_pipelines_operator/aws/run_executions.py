@@ -2,7 +2,7 @@
 adapter behind it, and what "not found" means for each call: the reads ask with lookups and return
 None; the writes (start, stop, retry) raise NotFound, a Stalled like any other refusal. Executions
 come back parsed (`reconcile/execution.Execution`); steps as SageMaker lists them, since what a
-step entry means depends on the run's earlier steps (`reconcile/runsteps.steps_from_aws`)."""
+step entry means depends on the run's earlier steps (`runs/plan/steps.steps_from_aws`)."""
 
 from __future__ import annotations
 

@@ -20,16 +20,16 @@ from sagemaker_pipelines_operator.definition import (
     parse_definition,
     resolved_parameters,
 )
-from sagemaker_pipelines_operator.reconcile.pipeline import (
+from sagemaker_pipelines_operator.pipelines.plan.inputs import desired_pipeline, sagemaker_name
+from sagemaker_pipelines_operator.pipelines.plan.pipeline import (
     SPEC_FIELD,
     DesiredPipeline,
     PipelineAction,
     Recorded,
-    live_pipeline,
     plan_pipeline,
 )
-from sagemaker_pipelines_operator.reconcile.pipeline_inputs import desired_pipeline, sagemaker_name
-from sagemaker_pipelines_operator.reconcile.runstart import display_name
+from sagemaker_pipelines_operator.reconcile.live_pipeline import live_pipeline
+from sagemaker_pipelines_operator.runs.plan.start import display_name
 from sagemaker_pipelines_operator.validation import ManifestSet, Resource
 
 LiveKey = tuple[str, str]

@@ -20,7 +20,7 @@ class ClusterReadError(Exception):
 def _client(kubeconfig: str | None, namespace: str | None) -> tuple[Any, str]:
     import kubernetes
 
-    from sagemaker_pipelines_operator.handlers.context import load_kube_config
+    from sagemaker_pipelines_operator.runtime.context import load_kube_config
 
     try:
         config = load_kube_config(kubeconfig)

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
     from sagemaker_pipelines_operator.cli.cluster_read import ClusterReadError, read_object
-    from sagemaker_pipelines_operator.reconcile.rerun import NotRerunnable, rerun_manifest
+    from sagemaker_pipelines_operator.runs.plan.rerun import NotRerunnable, rerun_manifest
 
     try:
         namespace, body = read_object(args.kubeconfig, args.namespace, "pipelineruns", args.run)

@@ -25,9 +25,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
-    from sagemaker_pipelines_operator.handlers.context import OperatorContext, load_kube_config
-    from sagemaker_pipelines_operator.handlers.operator import run_operator
     from sagemaker_pipelines_operator.observability.logging import configure_logging
+    from sagemaker_pipelines_operator.runtime.context import OperatorContext, load_kube_config
+    from sagemaker_pipelines_operator.runtime.operator import run_operator
     from sagemaker_pipelines_operator.triggers.webhook_tls import tls_problems
 
     settings = from_arguments(args)
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
 def exit_for(exc: Exception) -> tuple[int, str]:
     """Exit status and message for an error that ends `smpo run`; anything unexpected is raised."""
-    from sagemaker_pipelines_operator.handlers.preflight import PreflightError
+    from sagemaker_pipelines_operator.runtime.preflight import PreflightError
 
     if isinstance(exc, kubernetes.config.ConfigException):
         return 2, f"no Kubernetes credentials ({exc}); pass --kubeconfig or set KUBECONFIG"

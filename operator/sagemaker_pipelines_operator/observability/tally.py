@@ -1,6 +1,6 @@
 """Gauges that count objects by labels, kept from what the operator sees: each object is counted
 once, under its latest labels, and moved when they change. smpo_resources{kind,condition} (our
-resources by their kstatus condition) is one; runs by phase (handlers/runmetrics.py) another."""
+resources by their kstatus condition) is one; runs by phase (runs/metrics.py) another."""
 
 from __future__ import annotations
 

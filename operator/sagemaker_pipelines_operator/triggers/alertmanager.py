@@ -11,11 +11,11 @@ from datetime import datetime
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTriggerStatus
 from sagemaker_pipelines_operator.errors import Stalled
-from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.reconcile.envelopes import Malformed
+from sagemaker_pipelines_operator.runtime.context import OperatorContext
+from sagemaker_pipelines_operator.runtime.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.triggers.alerts import alert_events
 from sagemaker_pipelines_operator.triggers.apply import record, start_runs
-from sagemaker_pipelines_operator.triggers.envelopes import Malformed
 from sagemaker_pipelines_operator.triggers.plan import FILTERED, STARTED, EventDecision, malformed_decision
 
 Answer = tuple[int, str]

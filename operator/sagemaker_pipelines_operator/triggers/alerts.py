@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sagemaker_pipelines_operator.triggers.envelopes import Malformed, TriggerEvent, event_time
+from sagemaker_pipelines_operator.reconcile.envelopes import Malformed, TriggerEvent, event_time
 from sagemaker_pipelines_operator.triggers.matching import labels_match
 
 PAYLOAD_VERSION = "4"

@@ -9,10 +9,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTriggerStatus
-from sagemaker_pipelines_operator.handlers.context import OperatorContext
 from sagemaker_pipelines_operator.metrics import count_trigger_event
+from sagemaker_pipelines_operator.reconcile.envelopes import TriggerEvent
+from sagemaker_pipelines_operator.runtime.context import OperatorContext
 from sagemaker_pipelines_operator.triggers import runs as kube
-from sagemaker_pipelines_operator.triggers.envelopes import TriggerEvent
 from sagemaker_pipelines_operator.triggers.plan import (
     DEDUPLICATED,
     STARTED,

@@ -8,12 +8,12 @@ from datetime import datetime
 
 from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTriggerStatus
-from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.reconcile.envelopes import event_time
+from sagemaker_pipelines_operator.runtime.context import OperatorContext
+from sagemaker_pipelines_operator.runtime.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.triggers import runs as kube
 from sagemaker_pipelines_operator.triggers.apply import record, start_runs
 from sagemaker_pipelines_operator.triggers.chaining import creation_second_baseline, upstream_events
-from sagemaker_pipelines_operator.triggers.envelopes import event_time
 from sagemaker_pipelines_operator.triggers.plan import run_name_for
 
 

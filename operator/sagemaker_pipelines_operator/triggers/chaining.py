@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sagemaker_pipelines_operator.api.trigger import PipelineRunSource
-from sagemaker_pipelines_operator.reconcile.schedule import (
+from sagemaker_pipelines_operator.api.schedule import (
     SCHEDULE_UID_LABEL,
     SCHEDULED_TIME_ANNOTATION,
     VARIANT_LABEL,
 )
-from sagemaker_pipelines_operator.triggers.envelopes import TriggerEvent, event_time
+from sagemaker_pipelines_operator.api.trigger import PipelineRunSource
+from sagemaker_pipelines_operator.reconcile.envelopes import TriggerEvent, event_time
 
 Run = Mapping[str, Any]
 

@@ -26,10 +26,10 @@ from sagemaker_pipelines_operator.api.trigger import (
     PipelineTriggerStatus,
 )
 from sagemaker_pipelines_operator.errors import ReconcileError, Stalled
-from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.outcome import parse_error, reconcile_pass
-from sagemaker_pipelines_operator.handlers.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.metrics import forget_trigger, set_trigger_ready, track_trigger
+from sagemaker_pipelines_operator.runtime.context import OperatorContext
+from sagemaker_pipelines_operator.runtime.outcome import parse_error, reconcile_pass
+from sagemaker_pipelines_operator.runtime.tenancy import namespace_role_arn
 from sagemaker_pipelines_operator.triggers import runs as kube
 from sagemaker_pipelines_operator.triggers.alertmanager import expected_token, handle_webhook
 from sagemaker_pipelines_operator.triggers.chained import chain_pass

@@ -11,7 +11,7 @@ import jmespath
 
 from sagemaker_pipelines_operator.api.common import PARAMETER_VALUE_MAX
 from sagemaker_pipelines_operator.api.trigger import TriggerFilter
-from sagemaker_pipelines_operator.triggers.envelopes import TriggerEvent
+from sagemaker_pipelines_operator.reconcile.envelopes import TriggerEvent
 
 
 def passes_filter(spec: TriggerFilter, event: TriggerEvent) -> bool:

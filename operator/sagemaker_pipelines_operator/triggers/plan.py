@@ -17,8 +17,8 @@ from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.common import dump
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
 from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTriggerStatus, TriggerLastEvent
+from sagemaker_pipelines_operator.reconcile.envelopes import TriggerEvent
 from sagemaker_pipelines_operator.reconcile.verdict import Event
-from sagemaker_pipelines_operator.triggers.envelopes import TriggerEvent
 from sagemaker_pipelines_operator.triggers.matching import ParameterError, extract_parameters, passes_filter
 from sagemaker_pipelines_operator.triggers.naming import event_key, run_name
 

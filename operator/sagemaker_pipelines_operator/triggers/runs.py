@@ -15,10 +15,10 @@ from sagemaker_pipelines_operator.api.common import dump
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
 from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTriggerStatus
 from sagemaker_pipelines_operator.errors import Transient
-from sagemaker_pipelines_operator.handlers.context import OperatorContext
-from sagemaker_pipelines_operator.handlers.events import post_events
-from sagemaker_pipelines_operator.handlers.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.reconcile.verdict import Event
+from sagemaker_pipelines_operator.runtime.context import OperatorContext
+from sagemaker_pipelines_operator.runtime.events import post_events
+from sagemaker_pipelines_operator.runtime.kube_errors import classify_kube_error
 from sagemaker_pipelines_operator.triggers.plan import TRIGGER_UID_LABEL, TriggerRun
 
 KIND = "PipelineTrigger"

@@ -1,0 +1,1 @@
+"""The Pipeline kind: kopf wiring, the reconciler and what it acts through."""

@@ -1,0 +1,1 @@
+"""The Pipeline kind's pure decisions: no kopf, boto3 or Kubernetes client."""

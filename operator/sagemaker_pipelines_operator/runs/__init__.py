@@ -1,0 +1,1 @@
+"""The PipelineRun kind: kopf wiring, the reconciler, the tracker and poller, the writer."""

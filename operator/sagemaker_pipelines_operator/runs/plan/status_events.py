@@ -1,0 +1,63 @@
+"""What one SageMaker status-change event says to the run poller: which execution to look at now.
+
+SageMaker publishes "SageMaker Model Building Pipeline Execution Status Change" and "… Execution
+Step Status Change" events to EventBridge; a rule routes them to an SQS queue (raw, or wrapped by
+SNS). The event is a hint, not the truth: the poller still reads the execution from the API, so a
+lost, repeated or reordered event costs at most latency (decision 37)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sagemaker_pipelines_operator.reconcile.envelopes import Malformed, unwrap_message
+
+EXECUTION_CHANGE = "SageMaker Model Building Pipeline Execution Status Change"
+STEP_CHANGE = "SageMaker Model Building Pipeline Execution Step Status Change"
+
+
+@dataclass(frozen=True)
+class StatusHint:
+    execution_arn: str
+    step_changed: bool
+    """A step changed: the run's steps are worth listing at the next look."""
+    status: str | None = None
+    """The execution's status the event reports (`currentPipelineExecutionStatus`), when it is an
+    execution's change: a status the operator already saw is no news (a late or repeated event)."""
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str
+    """A metric label: malformed, not_sagemaker, no_execution_arn."""
+
+
+def status_hints(body: str) -> list[StatusHint] | Ignored:
+    """The executions one SQS message body asks the poller to look at."""
+    unwrapped = unwrap_message(body)
+    if isinstance(unwrapped, Malformed):
+        return Ignored("malformed")
+    hints: list[StatusHint] = []
+    for event in unwrapped.events:
+        native = event.document.get("event")
+        hint = _hint(native) if isinstance(native, Mapping) else None
+        if hint is None:
+            return Ignored("not_sagemaker")
+        hints.append(hint)
+    return hints
+
+
+def _hint(event: Mapping[str, object]) -> StatusHint | None:
+    kind = event.get("detail-type")
+    if event.get("source") != "aws.sagemaker" or kind not in (EXECUTION_CHANGE, STEP_CHANGE):
+        return None
+    detail = event.get("detail")
+    if not isinstance(detail, Mapping):
+        return None
+    arn = detail.get("pipelineExecutionArn")
+    if not isinstance(arn, str) or ":pipeline/" not in arn:
+        return None
+    if kind == STEP_CHANGE:
+        return StatusHint(arn, step_changed=True)
+    status = detail.get("currentPipelineExecutionStatus")
+    return StatusHint(arn, step_changed=False, status=status if isinstance(status, str) else None)

@@ -1,0 +1,1 @@
+"""The operator's shared runtime: kopf wiring, the Kubernetes seam, outcomes, shutdown."""

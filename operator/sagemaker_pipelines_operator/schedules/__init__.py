@@ -1,0 +1,1 @@
+"""The PipelineSchedule kind: kopf wiring (`handlers`) and its pure plan (`plan`)."""
