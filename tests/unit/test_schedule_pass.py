@@ -31,7 +31,7 @@ def world(**spec: Any) -> tuple[InMemoryObjects, dict[str, Any]]:
                 **spec,
             },
         },
-    )
+    ).body
     return kube, body
 
 

@@ -22,7 +22,7 @@ from sagemaker_pipelines_operator.runtime.context import OperatorContext
 from sagemaker_pipelines_operator.runtime.events import event_body
 from sagemaker_pipelines_operator.runtime.kube_errors import classify_kube_error
 
-__all__ = ["ApiServerObjects", "ConfigMapData", "KubeObjects", "ObjectRef", "status_patch"]
+__all__ = ["ApiServerObjects", "ConfigMapData", "Created", "KubeObjects", "ObjectRef", "status_patch"]
 log = logging.getLogger(__name__)
 _GONE = 404
 _CONFLICT = 409
@@ -33,6 +33,15 @@ def status_patch(before: BaseModel, after: BaseModel) -> dict[str, Any]:
     deletes them), lists are replaced whole."""
     new, old = dump(after), dump(before)
     return {"status": {**{key: None for key in old if key not in new}, **new}}
+
+
+@dataclass(frozen=True)
+class Created:
+    """What `KubeObjects.create` found: the object, and whether this call created it."""
+
+    body: dict[str, Any]
+    new: bool
+    """False when the name was taken: `body` is the object that holds it."""
 
 
 class KubeObjects(Protocol):
@@ -46,7 +55,7 @@ class KubeObjects(Protocol):
     ) -> list[dict[str, Any]]:
         """The objects in `namespace` (matching `label_selector`)."""
 
-    def create(self, plural: str, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+    def create(self, plural: str, namespace: str, body: dict[str, Any]) -> Created:
         """Create the object; if its name is taken, the object that holds it."""
 
     def patch(self, plural: str, ref: ObjectRef, patch: dict[str, Any]) -> bool:
@@ -135,19 +144,19 @@ class ApiServerObjects:
             _tolerate(exc, f"{plural} {ref}", _GONE)
             return False
 
-    def create(self, plural: str, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+    def create(self, plural: str, namespace: str, body: dict[str, Any]) -> Created:
         name = str(body.get("metadata", {}).get("name"))
         try:
             created: dict[str, Any] = self._custom.create_namespaced_custom_object(
                 GROUP, VERSION, namespace, plural, body
             )
-            return created
+            return Created(created, new=True)
         except Exception as exc:
             _tolerate(exc, f"{plural} {namespace}/{name}", _CONFLICT)
         existing = self.get(plural, namespace, name)
         if existing is None:  # created and deleted between the two calls: try once more later
             raise classify_kube_error(ApiException(status=_CONFLICT), f"{plural} {namespace}/{name}")
-        return existing
+        return Created(existing, new=False)
 
     def delete(self, plural: str, ref: ObjectRef) -> bool:
         body = {"preconditions": {"uid": ref.uid}} if ref.uid else None

@@ -10,7 +10,7 @@ from typing import Any
 
 from sagemaker_pipelines_operator.errors import ReconcileError
 from sagemaker_pipelines_operator.reconcile.verdict import Event
-from sagemaker_pipelines_operator.runtime.kube import ObjectRef
+from sagemaker_pipelines_operator.runtime.kube import Created, ObjectRef
 
 Key = tuple[str, str, str]
 """(plural, namespace, name)."""
@@ -57,15 +57,16 @@ class InMemoryObjects:
             target.update(copy.deepcopy(fields))
         return True
 
-    def create(self, plural: str, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+    def create(self, plural: str, namespace: str, body: dict[str, Any]) -> Created:
         self._maybe_fail("create")
         metadata = body.setdefault("metadata", {})
         key = (plural, namespace, str(metadata["name"]))
-        if key not in self.objects:
+        new = key not in self.objects
+        if new:
             metadata.setdefault("uid", f"uid-{next(self._uids)}")
             metadata.update(namespace=namespace, generation=metadata.get("generation", 1))
             self.objects[key] = copy.deepcopy(body)
-        return copy.deepcopy(self.objects[key])
+        return Created(copy.deepcopy(self.objects[key]), new)
 
     def delete(self, plural: str, ref: ObjectRef) -> bool:
         self._maybe_fail("delete")

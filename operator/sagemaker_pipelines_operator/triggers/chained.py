@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sagemaker_pipelines_operator import GROUP, VERSION
 from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTriggerStatus
 from sagemaker_pipelines_operator.reconcile.envelopes import event_time
 from sagemaker_pipelines_operator.runtime.context import OperatorContext
-from sagemaker_pipelines_operator.runtime.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.runtime.kube import ApiServerObjects
 from sagemaker_pipelines_operator.triggers import runs as kube
 from sagemaker_pipelines_operator.triggers.apply import record, start_runs
 from sagemaker_pipelines_operator.triggers.chaining import creation_second_baseline, upstream_events
@@ -23,11 +22,7 @@ def chain_pass(
     source = trigger.spec.source.pipeline_run
     assert source is not None
     namespace = trigger.metadata["namespace"]
-    try:
-        listing = ctx.custom_objects.list_namespaced_custom_object(GROUP, VERSION, namespace, kube.RUNS)
-    except Exception as exc:
-        raise classify_kube_error(exc, f"runs in {namespace}") from exc
-    runs = listing.get("items", [])
+    runs = ApiServerObjects(ctx).list_namespaced(kube.RUNS, namespace)
     created = event_time(str(trigger.metadata.get("creationTimestamp") or ""))
     if status.upstream_baseline is None:  # the first look at the source
         baseline = creation_second_baseline(source, runs, created)
