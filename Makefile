@@ -100,8 +100,12 @@ test-unit: venv
 test: venv tools sdk3-venv lint
 	$(BIN)/pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
 
+# Figures are merged into docs/benchmarks/run-tracking.json (a point per scenario) and plotted.
+BENCH_RECORD := docs/benchmarks/run-tracking.json
 bench: venv tools
-	$(BIN)/pytest tests/bench -m bench -s $(PYTEST_ARGS)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	SMPO_BENCH_RECORD=$(BENCH_RECORD) $(BIN)/pytest tests/bench -m bench -s $(PYTEST_ARGS)
+	$(BIN)/python hack/bench/plot.py $(BENCH_RECORD) docs/benchmarks/run-tracking.svg
 
 demo: venv controlplane
 	$(BIN)/smpo dev

@@ -1,10 +1,12 @@
 """PipelineRun benchmarks (`make bench`): the issue's scenarios, scaled to a 2-core machine and a
 few minutes. Figures are printed, never asserted against time; correctness is asserted.
 
-Scaling (override with the environment variables in brackets):
-- tracking: 500 runs over 25 pipelines [SMPO_BENCH_RUNS, SMPO_BENCH_PIPELINES] instead of the
-  issue's 1,000 over 50, each execution three 60 s steps [SMPO_BENCH_STEP_SECONDS]; emulator at
-  20 ms latency per call, operator budget 10 TPS (burst 10), production poll bounds (5-60 s);
+Sizes (override with the environment variables in brackets):
+- tracking: the issue's sizes [SMPO_BENCH_SIZES, runs x pipelines]: 100 runs over 10 pipelines
+  (the peer's scenario), and 1,000 runs over 10, 50 and 200 pipelines, so cost is seen to follow
+  the pipelines with active runs; each execution three 150 s steps [SMPO_BENCH_STEP_SECONDS];
+  emulator at 20 ms latency per call, operator budget 10 TPS (burst 10), production poll bounds
+  (5-60 s); each size in both modes, ~10 minutes each;
 - apply: 200 runs with `kubectl apply`, as in the issue;
 - restart: 1,000 finished runs and 100 unchanged Pipelines [SMPO_BENCH_RESTART_RUNS,
   SMPO_BENCH_RESTART_PIPELINES], as in the issue.
@@ -27,6 +29,7 @@ import yaml
 from kubernetes import client
 
 from sagemaker_pipelines_operator.controlplane.binaries import find_binary
+from tests.bench.record import record
 from tests.fixtures.emulator import sagemaker_client_for
 from tests.fixtures.operator import AWS_TEST_ENV
 from tests.fixtures.pipelines import create as create_pipeline
@@ -47,9 +50,11 @@ from tests.fixtures.runstack import (
 # Minutes, not the suite's default 300 s: these runs wait for hundreds of executions.
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(2400)]
 
-RUNS = int(os.environ.get("SMPO_BENCH_RUNS", "500"))
-PIPELINES = int(os.environ.get("SMPO_BENCH_PIPELINES", "25"))
-STEP_SECONDS = float(os.environ.get("SMPO_BENCH_STEP_SECONDS", "60"))
+SIZES = [
+    tuple(int(n) for n in size.split("x"))
+    for size in os.environ.get("SMPO_BENCH_SIZES", "100x10,1000x10,1000x50,1000x200").split(",")
+]
+STEP_SECONDS = float(os.environ.get("SMPO_BENCH_STEP_SECONDS", "150"))
 APPLY_RUNS = 200
 BUDGET = ("--aws-tps", "10", "--aws-burst", "10")
 WINDOW_SECONDS = 60.0
@@ -70,7 +75,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def make_pipelines(url: str, count: int, step_seconds: float) -> list[str]:
     sagemaker = sagemaker_client_for(url)
-    names = [f"bench-{i:02d}" for i in range(count)]
+    names = [f"bench-{i:03d}" for i in range(count)]
     description = f"emulator:seconds={step_seconds:g}"
     for name in names:
         create_pipeline(
@@ -120,26 +125,30 @@ def tracking_mode(request: pytest.FixtureRequest) -> tuple[str, str | None]:
     return "events", url
 
 
+@pytest.mark.parametrize("size", SIZES, ids=[f"{r}x{p}" for r, p in SIZES])
 def test_tracking_concurrent_runs_calls_lag_and_rss(
     kubeconfig_path: Path,
     kube_api: client.ApiClient,
     namespace: str,
     tmp_path: Path,
+    *,
     tracking_mode: tuple[str, str | None],
+    size: tuple[int, ...],
 ) -> None:
     mode, queue_url = tracking_mode
+    runs, pipeline_count = size
     events = tmp_path / "events.jsonl"
     flags = (*BUDGET, "--status-events-queue-url", queue_url) if queue_url else BUDGET
     with emulator_process(events, latency=0.02, events_queue_url=queue_url) as admin:
-        pipelines = make_pipelines(admin.url, PIPELINES, STEP_SECONDS)
+        pipelines = make_pipelines(admin.url, pipeline_count, STEP_SECONDS)
         log = tmp_path / "operator.log"
         with (
             operator_process(kubeconfig_path, namespace, admin.url, log, *flags) as operator,
             PhaseWatch(kube_api, namespace) as phases,
         ):
             applied = time.time()
-            kubectl_apply(kubeconfig_path, namespace, run_documents(RUNS, pipelines, "track"), tmp_path)
-            wait_until(lambda: phases.count("Executing") >= RUNS, 900, "every run Executing")
+            kubectl_apply(kubeconfig_path, namespace, run_documents(runs, pipelines, "track"), tmp_path)
+            wait_until(lambda: phases.count("Executing") >= runs, 900, "every run Executing")
             all_executing = max(phases.first("Executing").values()) - applied
             time.sleep(SETTLE_SECONDS)
             first_end = min(phases.first("Executing").values()) + 3 * STEP_SECONDS
@@ -148,33 +157,33 @@ def test_tracking_concurrent_runs_calls_lag_and_rss(
             time.sleep(max(window, 0))
             after, cpu_after = operation_calls(admin), cpu_seconds(operator.pid)
             wait_until(
-                lambda: phases.count("Succeeded") >= RUNS, 3 * STEP_SECONDS + 900, "every run Succeeded"
+                lambda: phases.count("Succeeded") >= runs, 3 * STEP_SECONDS + 900, "every run Succeeded"
             )
             rss = rss_mib(operator.pid)
         started = admin.counters()["executions"]["started"]
     ends = execution_end_times(events)
     done = phases.first("Succeeded")
     lags = [done[name] - ends[name] for name in done if name in ends]
-    assert started == RUNS and len(lags) == RUNS  # one execution per run, every end observed
+    assert started == runs and len(lags) == runs  # one execution per run, every end observed
 
     minutes = window / 60
     delta = {op: after[op] - before.get(op, 0) for op in after if after[op] != before.get(op, 0)}
     listings = delta.get("ListPipelineExecutions", 0) + delta.get("DescribePipelineExecution", 0)
     steps = delta.get("ListPipelineExecutionSteps", 0)
     total = sum(delta.values())
-    phase_rate, total_rate = listings / minutes / RUNS, total / minutes / RUNS
+    phase_rate, total_rate = listings / minutes / runs, total / minutes / runs
     cpu_share = (cpu_after - cpu_before) / max(window, 1) * 100
     same_lag = 60 / (2 * statistics.median(lags))  # polling every T seconds lags T/2 on average
     print(
-        f"\n--- run tracking ({mode}): {RUNS} runs over {PIPELINES} pipelines (issue: 1,000 over 50), "
+        f"\n--- run tracking ({mode}): {runs} runs over {pipeline_count} pipelines, "
         f"steps {STEP_SECONDS:g} s x3, emulator 20 ms/call, budget 10 TPS"
-        f"\napply -> all {RUNS} Executing: {all_executing:.1f} s"
+        f"\napply -> all {runs} Executing: {all_executing:.1f} s"
         f"\nsteady state, all executing, {window:.0f} s window from {SETTLE_SECONDS:g} s after the last"
         f" start: {total / minutes:.0f} SageMaker calls/min"
         f" {delta}"
         f"\n  phase tracking: {phase_rate:.3f} calls per run per minute vs 1 Describe per run per minute"
         f" -> {1 / phase_rate:.1f}x fewer"
-        f"\n  with live steps: {total_rate:.3f} calls per run per minute ({steps / minutes / RUNS:.3f} step"
+        f"\n  with live steps: {total_rate:.3f} calls per run per minute ({steps / minutes / runs:.3f} step"
         f" listings) vs the ACK SageMaker controller's {ACK_BEST} (measured at its best, issue 20)"
         f" -> {ACK_BEST / total_rate:.1f}x fewer; goal: 10x"
         f"\nstatus lag, execution end -> run Succeeded (end times have 1 s precision, so lags err high):"
@@ -182,8 +191,40 @@ def test_tracking_concurrent_runs_calls_lag_and_rss(
         " (polling each run once a minute would average 30 s)"
         f"\n  per-run Describe polling with the same median lag needs {same_lag:.1f} calls per run per"
         f" minute -> {same_lag / phase_rate:.0f}x the phase-tracking calls"
-        f"\noperator: RSS {rss:.0f} MiB with {RUNS} runs; CPU {cpu_share:.0f}% of one core in the window"
+        f"\noperator: RSS {rss:.0f} MiB with {runs} runs; CPU {cpu_share:.0f}% of one core in the window"
     )
+    starts = [t - applied for t in phases.first("Executing").values()]
+    written = record(
+        {
+            "scenario": "run-tracking",
+            "mode": mode,
+            "runs": runs,
+            "pipelines": pipeline_count,
+            "step_seconds": STEP_SECONDS,
+        },
+        {
+            "calls_per_minute": round(total / minutes, 1),
+            "calls_per_run_per_minute": round(total_rate, 4),
+            "step_listings_per_run_per_minute": round(steps / minutes / runs, 4),
+            "calls_by_operation_per_minute": {op: round(n / minutes, 1) for op, n in sorted(delta.items())},
+            "vs_ack_best": round(ACK_BEST / total_rate, 1),
+            "completion_lag_seconds": _spread(lags),
+            "apply_to_executing_seconds": _spread(starts),
+            "rss_mib": round(rss),
+            "cpu_percent_of_a_core": round(cpu_share),
+            "window_seconds": round(window),
+        },
+    )
+    if written:
+        print(f"recorded in {written}")
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(values), 1),
+        "p90": round(percentile(values, 0.9), 1),
+        "max": round(max(values), 1),
+    }
 
 
 def test_apply_200_runs_until_all_executing(
@@ -214,13 +255,6 @@ def test_apply_200_runs_until_all_executing(
 RESTART_PIPELINES = int(os.environ.get("SMPO_BENCH_RESTART_PIPELINES", "100"))
 RESTART_RUNS = int(os.environ.get("SMPO_BENCH_RESTART_RUNS", "1000"))
 RESTART_WINDOW_SECONDS = 60.0
-SETTLE_SECONDS = 10.0
-"""Between the last run becoming Executing and the window: the last runs' first look (poll_min,
-5 s, after each start) and their start events' listings belong to starting, not to executing."""
-ACK_BEST = 1.98
-"""Calls per execution per minute the ACK SageMaker controller made while executions ran, with the
-fields it "updates" pre-set in the spec (4.0 with the spec as users write it): measured side by
-side on the same API server and emulator, 100 executions over 10 pipelines (issue 20)."""
 
 
 def test_restart_with_finished_runs_and_unchanged_pipelines(
