@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes import client
 
 from sagemaker_pipelines_operator.aws.sagemaker import AwsAccess
-from sagemaker_pipelines_operator.errors import Stalled
+from sagemaker_pipelines_operator.errors import NotFound, Stalled
 from sagemaker_pipelines_operator.runtime.context import OperatorContext, load_kube_config
 from sagemaker_pipelines_operator.runtime.kube import ApiServerObjects, ObjectRef
 from sagemaker_pipelines_operator.settings import OperatorSettings
@@ -72,3 +73,16 @@ def test_an_invalid_object_is_a_stalled_error_and_nothing_is_created(
     with pytest.raises(Stalled):
         seam.create(RUNS, namespace, bad)
     assert seam.get(RUNS, namespace, "bad") is None
+
+
+def test_core_reads_decode_secrets_and_refuse_a_missing_namespace(
+    seam: ApiServerObjects, namespace: str, kube_api: Any
+) -> None:
+    client.CoreV1Api(kube_api).create_namespaced_secret(
+        namespace, {"metadata": {"name": "token"}, "stringData": {"token": "s3cret"}}
+    )
+    assert seam.secret_data(namespace, "token") == {"token": b"s3cret"}
+    assert seam.secret_data(namespace, "absent") is None
+    assert isinstance(seam.namespace_annotations(namespace), dict)
+    with pytest.raises(NotFound):
+        seam.namespace_annotations("no-such-namespace")

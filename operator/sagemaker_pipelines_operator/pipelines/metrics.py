@@ -17,7 +17,7 @@ from sagemaker_pipelines_operator.observability.intervals import export_expected
 from sagemaker_pipelines_operator.observability.tally import condition_of
 from sagemaker_pipelines_operator.reconcile.verdict import Event
 from sagemaker_pipelines_operator.runtime.context import OperatorContext
-from sagemaker_pipelines_operator.runtime.events import post_events
+from sagemaker_pipelines_operator.runtime.kube import post_events
 
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:

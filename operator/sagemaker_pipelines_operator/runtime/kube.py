@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,7 +22,15 @@ from sagemaker_pipelines_operator.runtime.context import OperatorContext
 from sagemaker_pipelines_operator.runtime.events import event_body
 from sagemaker_pipelines_operator.runtime.kube_errors import classify_kube_error
 
-__all__ = ["ApiServerObjects", "ConfigMapData", "Created", "KubeObjects", "ObjectRef", "status_patch"]
+__all__ = [
+    "ApiServerObjects",
+    "ConfigMapData",
+    "Created",
+    "KubeObjects",
+    "ObjectRef",
+    "post_events",
+    "status_patch",
+]
 log = logging.getLogger(__name__)
 _GONE = 404
 _CONFLICT = 409
@@ -121,6 +129,23 @@ class ApiServerObjects:
         binary = {k: base64.b64decode(v) for k, v in (found.binary_data or {}).items()}
         return ConfigMapData(dict(found.data or {}), binary)
 
+    def namespace_annotations(self, namespace: str) -> dict[str, str]:
+        """A namespace's annotations (its tenancy settings); a missing namespace is an error."""
+        try:
+            body: Any = self._core.read_namespace(namespace)
+        except Exception as exc:
+            raise classify_kube_error(exc, f"namespace {namespace}") from exc
+        return dict(body.metadata.annotations or {})
+
+    def secret_data(self, namespace: str, name: str) -> dict[str, bytes] | None:
+        """A Secret's decoded data (a trigger's token); None when it does not exist."""
+        try:
+            found = self._core.read_namespaced_secret(name, namespace)
+        except Exception as exc:
+            _tolerate(exc, f"Secret {namespace}/{name}", _GONE)
+            return None
+        return {k: base64.b64decode(v) for k, v in (found.data or {}).items()}
+
     def list_namespaced(
         self, plural: str, namespace: str, label_selector: str | None = None
     ) -> list[dict[str, Any]]:
@@ -186,6 +211,16 @@ class ApiServerObjects:
             self._core.create_namespaced_event(ref.namespace, event_body(kind, metadata, event))
         except Exception as exc:  # the status write already happened; an Event is a courtesy
             log.warning("could not post Event %s for %s %s: %s", event.reason, kind, ref, exc)
+
+
+def post_events(
+    ctx: OperatorContext, kind: str, metadata: Mapping[str, Any], events: Iterable[Event]
+) -> None:
+    """Post each Event about the object `metadata` names; a failure to post is logged, never
+    raised (Events are best-effort in Kubernetes too)."""
+    seam = ApiServerObjects(ctx)
+    for event in events:
+        seam.post_event(kind, ObjectRef.of(metadata), event)
 
 
 def _tolerate(exc: Exception, what: str, *statuses: int) -> None:

@@ -21,7 +21,7 @@ from sagemaker_pipelines_operator.reconcile.verdict import (
     apply_verdict,
 )
 from sagemaker_pipelines_operator.runtime.context import OperatorContext
-from sagemaker_pipelines_operator.runtime.events import post_events
+from sagemaker_pipelines_operator.runtime.kube import post_events
 
 
 def now() -> datetime:

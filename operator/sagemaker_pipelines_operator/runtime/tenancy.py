@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 from sagemaker_pipelines_operator.reconcile.tenancy import namespace_role
 from sagemaker_pipelines_operator.runtime.context import OperatorContext
-from sagemaker_pipelines_operator.runtime.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.runtime.kube import ApiServerObjects
 
 CACHE_SECONDS = 30.0
 """How long an annotation read is reused; annotating a namespace takes effect within this time."""
@@ -35,11 +34,7 @@ def _annotations(ctx: OperatorContext, namespace: str) -> dict[str, str]:
         hit = cache.get(namespace)
     if hit is not None and time.monotonic() - hit[0] < ttl:
         return hit[1]
-    try:
-        body: Any = ctx.core.read_namespace(namespace)
-    except Exception as exc:
-        raise classify_kube_error(exc, f"namespace {namespace}") from exc
-    annotations = dict(body.metadata.annotations or {})
+    annotations = ApiServerObjects(ctx).namespace_annotations(namespace)
     with _lock:
         cache[namespace] = (time.monotonic(), annotations)
     return annotations

@@ -3,7 +3,6 @@ payload, start runs for matching firing alerts, and say what HTTP status Alertma
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 from datetime import datetime
@@ -13,7 +12,7 @@ from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTr
 from sagemaker_pipelines_operator.errors import Stalled
 from sagemaker_pipelines_operator.reconcile.envelopes import Malformed
 from sagemaker_pipelines_operator.runtime.context import OperatorContext
-from sagemaker_pipelines_operator.runtime.kube_errors import classify_kube_error
+from sagemaker_pipelines_operator.runtime.kube import ApiServerObjects
 from sagemaker_pipelines_operator.triggers.alerts import alert_events
 from sagemaker_pipelines_operator.triggers.apply import record, start_runs
 from sagemaker_pipelines_operator.triggers.plan import FILTERED, STARTED, EventDecision, malformed_decision
@@ -26,14 +25,13 @@ def expected_token(ctx: OperatorContext, trigger: PipelineTrigger) -> str:
     source = trigger.spec.source.alertmanager
     assert source is not None
     ref, namespace = source.token_secret_ref, trigger.metadata["namespace"]
-    try:
-        secret = ctx.core.read_namespaced_secret(ref.name, namespace)
-    except Exception as exc:
-        raise classify_kube_error(exc, f"Secret {ref.name}") from exc
-    raw = (secret.data or {}).get(ref.key)
+    data = ApiServerObjects(ctx).secret_data(namespace, ref.name)
+    if data is None:
+        raise Stalled(c.SOURCE_UNAVAILABLE, f"Secret {ref.name} not found")
+    raw = data.get(ref.key)
     if not raw:
         raise Stalled(c.SOURCE_UNAVAILABLE, f"Secret {ref.name} has no key {ref.key!r}")
-    return base64.b64decode(raw).decode().strip()
+    return raw.decode().strip()
 
 
 def handle_webhook(

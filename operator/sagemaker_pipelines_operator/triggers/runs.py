@@ -14,8 +14,7 @@ from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTr
 from sagemaker_pipelines_operator.errors import Transient
 from sagemaker_pipelines_operator.reconcile.verdict import Event
 from sagemaker_pipelines_operator.runtime.context import OperatorContext
-from sagemaker_pipelines_operator.runtime.events import post_events
-from sagemaker_pipelines_operator.runtime.kube import ApiServerObjects, ObjectRef
+from sagemaker_pipelines_operator.runtime.kube import ApiServerObjects, ObjectRef, post_events
 from sagemaker_pipelines_operator.triggers.plan import TRIGGER_UID_LABEL, TriggerRun
 
 KIND = "PipelineTrigger"
