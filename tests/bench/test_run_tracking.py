@@ -182,15 +182,15 @@ def test_tracking_concurrent_runs_calls_lag_and_rss(
         f" start: {total / minutes:.0f} SageMaker calls/min"
         f" {delta}"
         f"\n  phase tracking: {phase_rate:.3f} calls per run per minute vs 1 Describe per run per minute"
-        f" -> {1 / phase_rate:.1f}x fewer"
+        f" -> {_fewer(1, phase_rate)}"
         f"\n  with live steps: {total_rate:.3f} calls per run per minute ({steps / minutes / runs:.3f} step"
         f" listings) vs the ACK SageMaker controller's {ACK_BEST} (measured at its best, issue 20)"
-        f" -> {ACK_BEST / total_rate:.1f}x fewer; goal: 10x"
+        f" -> {_fewer(ACK_BEST, total_rate)}; goal: 10x"
         f"\nstatus lag, execution end -> run Succeeded (end times have 1 s precision, so lags err high):"
         f" median {statistics.median(lags):.1f} s, p90 {percentile(lags, 0.9):.1f} s, max {max(lags):.1f} s"
         " (polling each run once a minute would average 30 s)"
         f"\n  per-run Describe polling with the same median lag needs {same_lag:.1f} calls per run per"
-        f" minute -> {same_lag / phase_rate:.0f}x the phase-tracking calls"
+        f" minute; phase tracking makes {_fewer(same_lag, phase_rate)}"
         f"\noperator: RSS {rss:.0f} MiB with {runs} runs; CPU {cpu_share:.0f}% of one core in the window"
     )
     starts = [t - applied for t in phases.first("Executing").values()]
@@ -207,7 +207,7 @@ def test_tracking_concurrent_runs_calls_lag_and_rss(
             "calls_per_run_per_minute": round(total_rate, 4),
             "step_listings_per_run_per_minute": round(steps / minutes / runs, 4),
             "calls_by_operation_per_minute": {op: round(n / minutes, 1) for op, n in sorted(delta.items())},
-            "vs_ack_best": round(ACK_BEST / total_rate, 1),
+            "vs_ack_best": round(ACK_BEST / total_rate, 1) if total_rate else None,
             "completion_lag_seconds": _spread(lags),
             "apply_to_executing_seconds": _spread(starts),
             "rss_mib": round(rss),
@@ -217,6 +217,11 @@ def test_tracking_concurrent_runs_calls_lag_and_rss(
     )
     if written:
         print(f"recorded in {written}")
+
+
+def _fewer(reference: float, rate: float) -> str:
+    """How many times fewer calls `rate` is than `reference`; a window without calls made none."""
+    return f"{reference / rate:.1f}x fewer" if rate else "no calls at all in the window"
 
 
 def _spread(values: list[float]) -> dict[str, float]:
