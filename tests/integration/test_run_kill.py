@@ -35,6 +35,7 @@ def operator_process(
 ) -> Iterator[OperatorProcess]:
     launcher = OperatorProcess(kubeconfig_path, namespace, emulator.url, tmp_path)
     yield launcher
+    launcher.stop()  # a test that failed mid-way must not leave its latest operator running
 
 
 def test_run_started_once_when_operator_killed_during_start(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,9 +30,11 @@ def kube(kube_api: client.ApiClient, namespace: str) -> Kube:
 @pytest.fixture
 def launcher(
     kubeconfig_path: Any, namespace: str, emulator: Any, sqs_client: Any, tmp_path: Any
-) -> OperatorProcess:
+) -> Iterator[OperatorProcess]:
     """`smpo run` launcher whose environment (copied now) points SQS at moto and SageMaker at the emulator."""
-    return OperatorProcess(kubeconfig_path, namespace, emulator.url, tmp_path)
+    launched = OperatorProcess(kubeconfig_path, namespace, emulator.url, tmp_path)
+    yield launched
+    launched.stop()  # a test that failed mid-way must not leave its latest operator running
 
 
 def wait_for_new_run(kube_api: client.ApiClient, namespace: str, version: str, timeout: float) -> bool:
