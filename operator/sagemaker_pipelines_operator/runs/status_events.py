@@ -1,6 +1,6 @@
 """The status-events consumer: long-polls the SQS queue SageMaker's status-change events arrive on
 and tells the run tracker which executions to look at now (decision 37). Shares the SQS access
-(triggers/sqs.SqsQueue) and envelope reading (reconcile/envelopes) with PipelineTrigger."""
+(aws/sqs_queue.SqsQueue) and envelope reading (reconcile/envelopes) with PipelineTrigger."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from sagemaker_pipelines_operator.api.trigger import PipelineTrigger, PipelineTr
 from sagemaker_pipelines_operator.errors import Transient
 from sagemaker_pipelines_operator.reconcile.verdict import Event
 from sagemaker_pipelines_operator.runtime.context import OperatorContext
-from sagemaker_pipelines_operator.runtime.kube import ApiServerObjects, ObjectRef, post_events
+from sagemaker_pipelines_operator.runtime.kube import ApiServerObjects, ObjectRef, post_events, status_patch
 from sagemaker_pipelines_operator.triggers.plan import TRIGGER_UID_LABEL, TriggerRun
 
 KIND = "PipelineTrigger"
@@ -74,11 +74,12 @@ def write_status(
     before: PipelineTriggerStatus,
     after: PipelineTriggerStatus,
 ) -> None:
-    """Merge-patch the whole status when it changed (this trigger's loop is its only writer)."""
+    """Merge-patch the status when it changed (this trigger's loop is its only writer); a field
+    the new status cleared is removed, as for every other kind (`status_patch`)."""
     if dump(after) == dump(before):
         return
     ref = ObjectRef(str(meta["namespace"]), str(meta["name"]))
-    ApiServerObjects(ctx).patch_status(PLURAL, ref, {"status": dump(after)})
+    ApiServerObjects(ctx).patch_status(PLURAL, ref, status_patch(before, after))
 
 
 def post(ctx: OperatorContext, meta: Mapping[str, Any], events: Iterable[Event]) -> None:
