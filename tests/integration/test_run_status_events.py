@@ -1,6 +1,7 @@
 """Event-driven run status: the emulator sends SageMaker's status-change events to a moto SQS
 queue (as an EventBridge rule with an SQS target does); the operator, polling only as a 10-minute
-safety net, updates runs within seconds of each event and reads nothing else it does not need."""
+safety net, updates runs within seconds of each event and reads nothing else it does not need: a
+success is written as its event says, without a listing."""
 
 from __future__ import annotations
 
@@ -68,8 +69,19 @@ def test_runs_follow_status_events_with_polling_only_as_a_safety_net(
 
     started = time.monotonic()
     kube.create(run_manifest("by-events"))
+    wait_for(
+        lambda: any(
+            step.get("name") == "Register" and step.get("status") == "Executing"
+            for step in kube.status("PipelineRun", "by-events").get("steps") or []
+        ),
+        timeout=60,
+        what="the last step Executing in status",
+    )
+    listings_while_last_step = calls(emulator, "ListPipelineExecutions")
     status = kube.wait_phase("by-events", "Succeeded", timeout=60)
     took = time.monotonic() - started
+    # The Succeeded event is final and complete: it is written as it says (decision 75).
+    assert calls(emulator, "ListPipelineExecutions") == listings_while_last_step
     ended = wait_for(
         lambda: (
             (s := kube.status("PipelineRun", "by-events")).get("steps")
@@ -92,8 +104,31 @@ def test_runs_follow_status_events_with_polling_only_as_a_safety_net(
     assert took < SAFETY_NET_SECONDS / 10, "the run finished by polling, not by its events"
     assert applied >= 2  # at least the execution's Executing and Succeeded
     # Cost follows changes, and a step's change costs a step listing only: the pipeline is listed
-    # for the first look after the start and for the execution's changes (Executing, Succeeded).
-    assert listings <= 3, f"{listings} listings: step events made the pipeline's listing due"
+    # for the first look after the start and for the Executing event, the success costs none.
+    assert listings <= 2, f"{listings} listings: step events made the pipeline's listing due"
     wait_for(lambda: counted("malformed") >= malformed_before + 1, what="the garbage message counted")
     wait_for(lambda: counted("not_sagemaker") >= foreign_before + 1, what="the S3 event counted")
     wait_for(lambda: messages_left(sqs_client, status_queue) == 0, what="every message deleted")
+
+
+def test_a_cancelled_run_is_stopped_by_its_event_without_listing_the_pipeline(
+    kube: Kube, start_operator: Any, emulator: Any, status_queue: str
+) -> None:
+    start_operator(
+        status_events_queue_url=status_queue,
+        status_events_poll_seconds=SAFETY_NET_SECONDS,
+        poll_max_seconds=SAFETY_NET_SECONDS,
+    )
+    kube.ready_pipeline(definition_doc=definition(slow("Long", 300)))
+    kube.create(run_manifest("cancelled-by-events"))
+    kube.wait_phase("cancelled-by-events", "Executing", timeout=60)
+    listings = calls(emulator, "ListPipelineExecutions")
+    started = time.monotonic()
+    kube.patch("PipelineRun", "cancelled-by-events", {"spec": {"cancel": True}})
+    status = kube.wait_phase("cancelled-by-events", "Stopped", timeout=60)
+    took = time.monotonic() - started
+    print(f"\ncancel -> Stopped by its event in {took:.1f} s (safety net {SAFETY_NET_SECONDS:.0f} s)")
+    assert status["stopReason"] == "Cancelled"
+    assert took < SAFETY_NET_SECONDS / 10, "the run was stopped by polling, not by its event"
+    # The cancel's own pass may list once before it stops; the Stopped event costs no listing.
+    assert calls(emulator, "ListPipelineExecutions") - listings <= 1

@@ -4,10 +4,12 @@ Describe only for a run the listing does not show, and what the pass leaves in t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sagemaker_pipelines_operator.api import conditions as c
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
+from sagemaker_pipelines_operator.errors import Transient
 from sagemaker_pipelines_operator.runs.poller import RunPoller
 from sagemaker_pipelines_operator.runs.tracker import RunTracker
 from sagemaker_pipelines_operator.settings import OperatorSettings
@@ -25,7 +27,9 @@ class Clock:
         return self.now
 
 
-def started_runs(count: int, spec: dict[str, Any] | None = None) -> tuple[RunWorld, RunTracker, RunPoller]:
+def started_runs(
+    count: int, spec: dict[str, Any] | None = None, settings: OperatorSettings = SETTINGS
+) -> tuple[RunWorld, RunTracker, RunPoller]:
     world = RunWorld()
     world.add_pipeline()
     tracker = RunTracker(clock=Clock())
@@ -34,7 +38,7 @@ def started_runs(count: int, spec: dict[str, Any] | None = None) -> tuple[RunWor
         result = world.reconciler.reconcile(run(world, f"r{i}"), world.now)
         assert result.track and result.run is not None
         tracker.track(result.run, result.role)
-    poller = RunPoller(SETTINGS, tracker, world.reconciler, wall_clock=lambda: world.now)
+    poller = RunPoller(settings, tracker, world.reconciler, wall_clock=lambda: world.now)
     return world, tracker, poller
 
 
@@ -164,3 +168,39 @@ def test_a_step_listing_of_a_finished_run_is_its_final_one() -> None:
     poller.list_steps(tracked)
     assert [s.status for s in run(world, "r0").status.steps] == ["Succeeded"]
     assert tracker.counts() == (0, 0)
+
+
+def test_a_final_status_from_an_event_is_written_without_a_listing_and_its_steps_follow() -> None:
+    """Succeeded from the event: written at once, no ListPipelineExecutions; the final steps are
+    one step listing, and then the run leaves the tracker (decision 75)."""
+    world, tracker, poller = started_runs(1, settings=replace(SETTINGS, aws_tps=100.0))
+    arn = listed_and_stepped(world, tracker, poller)
+    (tracked,) = tracker.claim_steps_due()
+    poller.list_steps(tracked)
+    world.sagemaker.settle(arn, "Succeeded", steps=[STEP | {"StepStatus": "Succeeded"}])
+    assert tracker.settle(arn, "Succeeded")
+    calls_before = len(world.sagemaker.calls)
+    ((tracked, status),) = tracker.claim_settled()
+    poller.settle(tracked, status)
+    assert world.sagemaker.calls[calls_before:] == []
+    written = run(world, "r0").status
+    assert written.phase == "Succeeded" and written.completion_time == world.now
+    assert [s.status for s in written.steps] == ["Executing"]  # the final steps are not listed yet
+    assert tracker.claim_due() == []
+    (stepped,) = tracker.claim_steps_due()
+    poller.list_steps(stepped)
+    assert world.sagemaker.calls[calls_before:] == [("steps", {"arn": arn})]
+    assert [s.status for s in run(world, "r0").status.steps] == ["Succeeded"]
+    assert tracker.counts() == (0, 0)
+
+
+def test_a_final_status_that_could_not_be_written_is_left_to_the_listing() -> None:
+    world, tracker, poller = started_runs(1)
+    arn = listed_and_stepped(world, tracker, poller)
+    tracker.claim_steps_due()
+    world.kube.fail_next["patch_status"] = Transient("ApiServerUnavailable", "the API server is restarting")
+    assert tracker.settle(arn, "Succeeded")
+    ((tracked, status),) = tracker.claim_settled()
+    poller.settle(tracked, status)
+    assert run(world, "r0").status.phase == "Executing"
+    assert len(tracker.claim_due()) == 1  # the pipeline's listing looks now

@@ -140,3 +140,39 @@ def test_a_hint_for_a_run_no_longer_tracked_says_so(tracker: RunTracker) -> None
     tracker.untrack("u1")
     assert not tracker.hint(ARN, steps=True, within=0.0)
     assert tracker.hint(ARN.replace("e1", "e2"), steps=False, within=0.0)
+
+
+@pytest.mark.parametrize(
+    ("status", "handed_out"),
+    [("Succeeded", [("u1", "Succeeded")]), ("Stopped", [("u1", "Stopped")]), ("Executing", [])],
+    ids=["succeeded", "stopped", "status-already-seen"],
+)
+def test_a_final_status_from_an_event_is_handed_to_the_poller_without_a_listing(
+    tracker: RunTracker, status: str, handed_out: list[tuple[str, str]]
+) -> None:
+    assert tracker.settle(ARN, status)
+    assert tracker.seconds_until_due() == (0.0 if handed_out else pytest.approx(SAFETY_NET))
+    assert [(t.uid, s) for t, s in tracker.claim_settled()] == handed_out
+    assert tracker.claim_settled() == []  # handed out once
+    assert tracker.claim_due() == []  # the pipeline's listing keeps its safety-net time
+
+
+def test_a_final_status_for_a_run_nobody_tracks_says_so(tracker: RunTracker) -> None:
+    assert not tracker.settle(ARN.replace("e1", "other"), "Succeeded")
+    assert tracker.settle(ARN, "Succeeded")
+    tracker.untrack("u1")  # deleted before the poller wrote it: nothing is left to write
+    assert tracker.claim_settled() == []
+    assert not tracker.settle(ARN, "Succeeded")
+
+
+def test_the_stopping_event_of_a_stop_the_operator_made_is_no_news(tracker: RunTracker) -> None:
+    tracked = tracker.get("u1")
+    assert tracked is not None
+    stopping = tracked.run.model_copy(
+        update={"status": tracked.run.status.model_copy(update={"phase": "Stopping"})}
+    )
+    tracked.keep(stopping)  # the stop pass wrote Stopping; the listing before it saw Executing
+    assert tracker.hint(ARN, steps=False, within=0.0, status="Stopping")
+    assert tracker.claim_due() == []
+    assert tracker.hint(ARN, steps=False, within=0.0, status="Failed")
+    assert len(tracker.claim_due()) == 1

@@ -90,3 +90,22 @@ def sns(message: dict[str, Any]) -> dict[str, Any]:
 def test_status_hints(body: Any, expected: Any) -> None:
     text = body if isinstance(body, str) else json.dumps(body)
     assert status_hints(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("hint", "settled"),
+    [
+        (StatusHint(ARN, step_changed=False, status="Succeeded"), "Succeeded"),
+        (StatusHint(ARN, step_changed=False, status="Stopped"), "Stopped"),
+        (StatusHint(ARN, step_changed=False, status="Failed"), None),  # its reason is the API's to tell
+        (StatusHint(ARN, step_changed=False, status="CompletedWithFailures"), None),
+        (StatusHint(ARN, step_changed=False, status="Executing"), None),
+        (StatusHint(ARN, step_changed=False), None),
+        (StatusHint(ARN, step_changed=True, status="Succeeded"), None),
+    ],
+    ids=["succeeded", "stopped", "failed", "completed-with-failures", "executing", "no-status", "step"],
+)
+def test_only_final_statuses_with_nothing_more_to_read_are_taken_at_the_events_word(
+    hint: StatusHint, settled: str | None
+) -> None:
+    assert hint.settled == settled

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from sagemaker_pipelines_operator.api.pipelinerun import PipelineRunPhase
 from sagemaker_pipelines_operator.aws.ratelimit import TokenBucket
 from sagemaker_pipelines_operator.aws.run_executions import RunExecutions
 from sagemaker_pipelines_operator.errors import ReconcileError
@@ -97,6 +98,8 @@ class RunPoller:
         assert self._pool is not None
         for group in self.tracker.claim_due():
             self._pool.submit(self._poll_group_safely, group)
+        for tracked, status in self.tracker.claim_settled():
+            self._pool.submit(self._settle_safely, tracked, status)
         for tracked in self.tracker.claim_steps_due():
             self._pool.submit(self._list_steps_safely, tracked)
         for expiry in self.tracker.due_expiries(time.time()):
@@ -127,6 +130,34 @@ class RunPoller:
             log.exception("listing the steps of %s/%s failed", tracked.namespace, tracked.name)
         finally:
             self.tracker.wake.set()
+
+    def _settle_safely(self, tracked: TrackedRun, status: str) -> None:
+        try:
+            self.settle(tracked, status)
+        except Exception:
+            log.exception("writing the final status of %s/%s failed", tracked.namespace, tracked.name)
+            self.tracker.kick(tracked.uid)  # the listing looks instead
+        finally:
+            self.tracker.wake.set()
+
+    def settle(self, tracked: TrackedRun, status: str) -> None:
+        """An event's final status (Succeeded, Stopped), written without listing the pipeline; the
+        final steps follow within the steps allowance (decision 75). Not written: the listing looks."""
+        with tracked.lock:
+            if self.tracker.get(tracked.uid) is not tracked or status == tracked.last_seen_status:
+                return
+            known = tracked.execution
+            execution = Execution(tracked.execution_arn, status, known.start_time if known else None)
+            tracked.execution = execution
+            tracked.final_steps_pending = True
+            tracked.steps_checked = 0.0
+            self._apply(tracked, ObservedExecution.of(execution))
+            if self.tracker.get(tracked.uid) is not tracked:
+                return
+            if (tracked.run.status.phase or PipelineRunPhase.PENDING).finished:
+                self.tracker.steps_due_in(tracked, 0.0)
+            else:
+                self.tracker.kick(tracked.uid)
 
     def list_steps(self, tracked: TrackedRun) -> None:
         """A step event's look: the run's steps alone, with its execution as last listed. Skipped

@@ -1,5 +1,6 @@
 """The status-events consumer: long-polls the SQS queue SageMaker's status-change events arrive on
-and tells the run tracker which executions to look at now (decision 37). Shares the SQS access
+and tells the run tracker which executions to look at now (decision 37), or which ended with a
+final status to write as is (decision 75). Shares the SQS access
 (aws/sqs_queue.SqsQueue) and envelope reading (reconcile/envelopes) with PipelineTrigger."""
 
 from __future__ import annotations
@@ -69,8 +70,11 @@ class StatusEventConsumer:
             STATUS_EVENTS_TOTAL.labels(outcome=hints.reason).inc()
             return
         for hint in hints:
-            within = self.step_coalesce_seconds if hint.step_changed else EXECUTION_COALESCE_SECONDS
-            known = self.tracker.hint(
-                hint.execution_arn, steps=hint.step_changed, within=within, status=hint.status
-            )
+            if (final := hint.settled) is not None:
+                known = self.tracker.settle(hint.execution_arn, final)
+            else:
+                within = self.step_coalesce_seconds if hint.step_changed else EXECUTION_COALESCE_SECONDS
+                known = self.tracker.hint(
+                    hint.execution_arn, steps=hint.step_changed, within=within, status=hint.status
+                )
             STATUS_EVENTS_TOTAL.labels(outcome="applied" if known else "untracked").inc()

@@ -114,6 +114,8 @@ class RunTracker:
         self._by_execution: dict[str, str] = {}
         """Execution ARN → uid: status events name executions (a tracked run keeps its one)."""
         self._expiries: dict[str, Expiry] = {}
+        self._settled: dict[str, tuple[TrackedRun, str]] = {}
+        """uid → the run and the final status an event reported for it, for the poller to write."""
 
     def track(self, run: PipelineRun, role_arn: str | None, first_poll_in: float = 0.0) -> TrackedRun:
         """Start (or keep) tracking `run`, polling its group within `first_poll_in` seconds; an
@@ -150,6 +152,7 @@ class RunTracker:
             tracked = self._by_uid.pop(uid, None)
             if tracked is not None:
                 self._by_execution.pop(tracked.execution_arn, None)
+                self._settled.pop(uid, None)
                 group = self._groups.get(tracked.key)
                 if group is not None:
                     group.runs.pop(uid, None)
@@ -169,7 +172,8 @@ class RunTracker:
     def hint(self, execution_arn: str, steps: bool, within: float, status: str | None = None) -> bool:
         """A status event named this execution. An execution's change makes its group due within
         `within` seconds (events of one pipeline arriving together then cost one listing), unless
-        the event's `status` is the one last seen (a late or repeated event); a hint for a group
+        the event's `status` is the one last seen or the run's phase already (a late or repeated
+        event, or the Stopping of a stop the operator made); a hint for a group
         being polled holds for the poll after. A step's change makes only the run's steps due
         within `within` (steps of one run changing together cost one step listing); a run not
         listed yet gets its steps at its first look. False when no tracked run has that execution."""
@@ -186,12 +190,33 @@ class RunTracker:
                     _ask_for_steps(tracked, due)
                     self.wake.set()
                 return True
-            if status is not None and status == tracked.last_seen_status:
+            if status is not None and status in (tracked.last_seen_status, tracked.run.status.phase):
                 return True
             group.next_poll = min(group.next_poll, due)
             group.hinted = due if group.hinted is None else min(group.hinted, due)
         self.wake.set()
         return True
+
+    def settle(self, execution_arn: str, status: str) -> bool:
+        """A status event says the execution ended with `status`, final and complete
+        (plan/status_events.SETTLED_BY_EVENT): the poller writes it without listing the pipeline,
+        unless it is the status last seen. False when no tracked run has that execution."""
+        with self._lock:
+            uid = self._by_execution.get(execution_arn)
+            tracked = self._by_uid.get(uid) if uid is not None else None
+            if tracked is None or uid is None:
+                return False
+            if status != tracked.last_seen_status:
+                self._settled[uid] = (tracked, status)
+        self.wake.set()
+        return True
+
+    def claim_settled(self) -> list[tuple[TrackedRun, str]]:
+        """Runs whose final status an event reported, each with it, handed out once."""
+        with self._lock:
+            settled = list(self._settled.values())
+            self._settled.clear()
+            return settled
 
     def claim_due(self) -> list[RunGroup]:
         """Groups due for a poll, marked busy until `release`."""
@@ -232,6 +257,8 @@ class RunTracker:
     def seconds_until_due(self) -> float | None:
         now = self.clock()
         with self._lock:
+            if self._settled:
+                return 0.0
             times = [g.next_poll for g in self._groups.values() if not g.busy and g.runs]
             times += [t.steps_due for t in self._by_uid.values() if t.steps_due is not None]
         return max(0.0, min(times) - now) if times else None

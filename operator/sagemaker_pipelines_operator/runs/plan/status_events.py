@@ -2,8 +2,10 @@
 
 SageMaker publishes "SageMaker Model Building Pipeline Execution Status Change" and "… Execution
 Step Status Change" events to EventBridge; a rule routes them to an SQS queue (raw, or wrapped by
-SNS). The event is a hint, not the truth: the poller still reads the execution from the API, so a
-lost, repeated or reordered event costs at most latency (decision 37)."""
+SNS). An event is a hint: the poller reads the execution from the API, so a lost, repeated or
+reordered event costs at most latency (decision 37). The one exception is a final status that no
+later change can follow and that carries nothing more to read (`SETTLED_BY_EVENT`): it is written
+as the event says, and only the final steps are listed (decision 75)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ from sagemaker_pipelines_operator.reconcile.envelopes import Malformed, unwrap_m
 
 EXECUTION_CHANGE = "SageMaker Model Building Pipeline Execution Status Change"
 STEP_CHANGE = "SageMaker Model Building Pipeline Execution Step Status Change"
+SETTLED_BY_EVENT = frozenset({"Succeeded", "Stopped"})
+"""Execution statuses taken at the event's word: final (no RetryPipelineExecution leaves them, it
+retries only failures) and without a failure reason the API would have to be asked for."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,12 @@ class StatusHint:
     status: str | None = None
     """The execution's status the event reports (`currentPipelineExecutionStatus`), when it is an
     execution's change: a status the operator already saw is no news (a late or repeated event)."""
+
+    @property
+    def settled(self) -> str | None:
+        """The event's status when it is final and complete (`SETTLED_BY_EVENT`): written without
+        listing the pipeline."""
+        return self.status if not self.step_changed and self.status in SETTLED_BY_EVENT else None
 
 
 @dataclass(frozen=True)
