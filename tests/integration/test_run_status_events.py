@@ -103,9 +103,11 @@ def test_runs_follow_status_events_with_polling_only_as_a_safety_net(
     assert status["phase"] == "Succeeded"
     assert took < SAFETY_NET_SECONDS / 10, "the run finished by polling, not by its events"
     assert applied >= 2  # at least the execution's Executing and Succeeded
-    # Cost follows changes, and a step's change costs a step listing only: the pipeline is listed
-    # for the first look after the start and for the Executing event, the success costs none.
-    assert listings <= 2, f"{listings} listings: step events made the pipeline's listing due"
+    # Cost follows changes, and a step's change costs a step listing only: the start said
+    # Executing, its events (kept if they came before the run was tracked) carry the rest, and the
+    # success is written as its event says, so nothing lists the pipeline. One listing is allowed
+    # for a pass kopf repeats under load before the poller's copy was written (decision 71).
+    assert listings <= 1, f"{listings} listings: events made the pipeline's listing due"
     wait_for(lambda: counted("malformed") >= malformed_before + 1, what="the garbage message counted")
     wait_for(lambda: counted("not_sagemaker") >= foreign_before + 1, what="the S3 event counted")
     wait_for(lambda: messages_left(sqs_client, status_queue) == 0, what="every message deleted")

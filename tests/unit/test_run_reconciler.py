@@ -219,6 +219,9 @@ def test_started_run_is_handed_to_the_poller_at_the_fastest_poll() -> None:
     world = started()
     result = world.results[-1]
     assert (result.track, result.role, result.requeue_after) == (True, ROLE, POLL.min_seconds)
+    assert result.started  # all SageMaker said is the ARN: the tracker is told so
+    world.kopf_pass()  # a later pass over the same run starts nothing, and says so
+    assert not world.results[-1].started
     assert world.event_reasons[:2] == [c.STARTING, c.STARTED]
     assert world.run.status.pipeline_name == "train-sm"
 

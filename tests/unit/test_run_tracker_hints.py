@@ -8,7 +8,7 @@ import pytest
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.reconcile.execution import Execution
-from sagemaker_pipelines_operator.runs.tracker import RunTracker
+from sagemaker_pipelines_operator.runs.tracker import EARLY_HINT_SECONDS, RunTracker
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/train/execution/e1"
 SAFETY_NET = 300.0
@@ -176,3 +176,77 @@ def test_the_stopping_event_of_a_stop_the_operator_made_is_no_news(tracker: RunT
     assert tracker.claim_due() == []
     assert tracker.hint(ARN, steps=False, within=0.0, status="Failed")
     assert len(tracker.claim_due()) == 1
+
+
+def test_a_kick_during_a_poll_survives_the_polls_choice_of_next_look(
+    tracker: RunTracker, clock: Clock
+) -> None:
+    """A spec change (cancel) handed to the poller while its listing is in flight is looked at
+    right after, not at the safety net's time."""
+    clock.now += SAFETY_NET
+    (group,) = tracker.claim_due()
+    clock.now += 0.5
+    tracker.kick("u1")
+    tracker.release(group, clock.now + SAFETY_NET)
+    assert tracker.seconds_until_due() == 0.0
+    assert len(tracker.claim_due()) == 1
+
+
+def fresh_tracker(clock: Clock) -> RunTracker:
+    """A tracker that has not seen the run yet: its start's first events may come first."""
+    return RunTracker(clock)
+
+
+@pytest.mark.parametrize(
+    ("events", "steps_due", "listing_due", "settled"),
+    [
+        ([("steps", None)], True, False, []),
+        ([("execution", "Executing")], False, False, []),  # what the start already said
+        ([("execution", "Failed")], False, True, []),  # its reason is the listing's to tell
+        ([("execution", "Succeeded")], False, False, ["Succeeded"]),
+        ([("steps", None), ("execution", "Executing"), ("steps", None)], True, False, []),
+    ],
+    ids=["step", "executing", "failed", "succeeded", "several"],
+)
+def test_events_from_before_the_run_was_tracked_are_taken_when_it_is(
+    clock: Clock,
+    events: list[tuple[str, str | None]],
+    steps_due: bool,
+    listing_due: bool,
+    settled: list[str],
+) -> None:
+    tracker = fresh_tracker(clock)
+    for kind, status in events:
+        if kind == "steps":
+            assert not tracker.hint(ARN, steps=True, within=0.0)
+        elif status == "Succeeded":
+            assert not tracker.settle(ARN, status)
+        else:
+            assert not tracker.hint(ARN, steps=False, within=0.0, status=status)
+    clock.now += 2.0
+    tracker.track(executing_run(), None, first_poll_in=SAFETY_NET, execution=Execution(ARN, "Executing"))
+    assert (tracker.claim_steps_due() != []) == steps_due
+    assert (tracker.claim_due() != []) == listing_due
+    assert [status for _, status in tracker.claim_settled()] == settled
+
+
+def test_events_from_before_tracking_expire_and_are_bounded(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracker = fresh_tracker(clock)
+    assert not tracker.hint(ARN, steps=True, within=0.0)
+    clock.now += EARLY_HINT_SECONDS + 1  # nobody tracked it within the minute: another shard's
+    tracker.track(executing_run(), None, first_poll_in=SAFETY_NET, execution=Execution(ARN, "Executing"))
+    assert tracker.claim_steps_due() == []
+    monkeypatch.setattr("sagemaker_pipelines_operator.runs.tracker.EARLY_HINTS_MAX", 3)
+    for i in range(10):
+        tracker.hint(ARN.replace("e1", f"other{i}"), steps=True, within=0.0)
+    for i, kept in [(0, False), (6, False), (7, True), (9, True)]:  # the newest three are kept
+        arn = ARN.replace("e1", f"other{i}")
+        tracker.track(
+            executing_run(f"u-{i}", arn),
+            None,
+            first_poll_in=SAFETY_NET,
+            execution=Execution(arn, "Executing"),
+        )
+        assert (tracker.claim_steps_due() != []) == kept, f"other{i}"

@@ -17,6 +17,7 @@ from sagemaker_pipelines_operator import GROUP
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
 from sagemaker_pipelines_operator.aws.run_executions import SageMakerExecutions
 from sagemaker_pipelines_operator.errors import ReconcileError, Transient
+from sagemaker_pipelines_operator.reconcile.execution import Execution
 from sagemaker_pipelines_operator.reconcile.verdict import Verdict, ready, requeue_of, verdict_for_error
 from sagemaker_pipelines_operator.runs.inputs import RunInputs
 from sagemaker_pipelines_operator.runs.metrics import RunMetrics
@@ -47,6 +48,9 @@ class RunRuntime:
     metrics: RunMetrics
     reconciler: RunReconciler
     poller: RunPoller
+    first_look_after_start: float
+    """When the poller first lists a run this operator started: at the polling floor, or with
+    status events at the safety net's time (the events carry its first changes, decision 75)."""
 
     @property
     def writer(self) -> RunWriter:
@@ -83,7 +87,10 @@ def _new_runtime(ctx: OperatorContext) -> RunRuntime:
         lambda namespace: namespace_role_arn(ctx, namespace),
         PollBounds(settings.poll_min_seconds, settings.poll_max_seconds),
     )
-    return RunRuntime(tracker, metrics, reconciler, RunPoller(settings, tracker, reconciler))
+    first_look = (
+        settings.status_events_poll_seconds if settings.status_events_queue_url else settings.poll_min_seconds
+    )
+    return RunRuntime(tracker, metrics, reconciler, RunPoller(settings, tracker, reconciler), first_look)
 
 
 def register(registry: kopf.OperatorRegistry, ctx: OperatorContext) -> None:
@@ -151,14 +158,20 @@ def delete_run(rt: RunRuntime, body: kopf.Body) -> None:
 
 def reconcile_run(rt: RunRuntime, run: PipelineRun, now: datetime) -> tuple[Verdict, float | None]:
     """One kopf pass: a run the poller already follows gets its new spec (cancel) and a look at
-    once; any other goes through the reconciler, and what it says decides who looks next (the
-    poller for a tracked execution, the tracker's expiry for a TTL, else kopf's requeue)."""
+    once, unless kopf's body is no newer than the poller's copy (a pass kopf repeats on an old
+    body under load, decision 71: nothing to look at); any other goes through the reconciler, and
+    what it says decides who looks next (the poller for a tracked execution, the tracker's expiry
+    for a TTL, else kopf's requeue)."""
     rt.metrics.observe(run)
     uid = str(run.meta.uid)
     tracked = rt.tracker.get(uid)
     if tracked is not None and not (run.status.phase or Phase.PENDING).finished:
         with tracked.lock:
-            tracked.keep(tracked.run.model_copy(update={"spec": run.spec, "metadata": run.metadata}))
+            newer = (run.meta.generation or 0) > (tracked.run.meta.generation or 0)
+            if newer:
+                tracked.keep(tracked.run.model_copy(update={"spec": run.spec, "metadata": run.metadata}))
+        if not newer:
+            return ready("Followed", "the poller follows the run; its spec is unchanged"), None
         rt.tracker.kick(uid)
         return ready("Accepted", "spec change handed to the poller"), None
     try:
@@ -170,7 +183,11 @@ def reconcile_run(rt: RunRuntime, run: PipelineRun, now: datetime) -> tuple[Verd
     if result.run is None:
         return result.verdict, None
     if result.track:
-        rt.tracker.track(result.run, result.role, first_poll_in=result.requeue_after or 0.0)
+        first_look, execution = result.requeue_after or 0.0, None
+        if result.started:
+            arn = str(result.run.status.execution_arn)
+            first_look, execution = rt.first_look_after_start, Execution(arn, "Executing")
+        rt.tracker.track(result.run, result.role, first_poll_in=first_look, execution=execution)
         return result.verdict, None
     if (result.run.status.phase or Phase.PENDING).finished:
         rt.tracker.expire_after_ttl(result.run)

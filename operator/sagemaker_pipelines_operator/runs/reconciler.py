@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -80,6 +80,8 @@ class RunResult:
     track: bool = False
     """The poller should follow the run's execution, through `role`."""
     role: str | None = None
+    started: bool = False
+    """This pass started the execution: all SageMaker has said of it is its ARN and Executing."""
 
     @property
     def delete_at(self) -> datetime | None:
@@ -203,7 +205,7 @@ class RunReconciler:
             return self._block(run, exc, now)
         started = plan_run(run, target, ObservedExecution(arn=arn, status="Executing"), now)
         first_poll = self.poll.min_seconds
-        return self._written(
+        result = self._written(
             run,
             started.status,
             started.events,
@@ -213,6 +215,7 @@ class RunReconciler:
             plan=started,
             first_poll=first_poll,
         )
+        return replace(result, started=True)
 
     def _written(
         self,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
 from sagemaker_pipelines_operator.reconcile.execution import Execution
 from sagemaker_pipelines_operator.runs.plan.deadlines import ttl_expiry
+from sagemaker_pipelines_operator.runs.plan.status_events import SETTLED_BY_EVENT
 from sagemaker_pipelines_operator.runtime.kube import ObjectRef
 
 _EXECUTION_PHASES = frozenset({PipelineRunPhase.EXECUTING, PipelineRunPhase.STOPPING})
@@ -90,8 +91,26 @@ class RunGroup:
     busy: bool = False
     """A poller worker holds this group."""
     hinted: float | None = None
-    """When a status event that arrived since the group was last claimed asks for the next look
-    (runs/status_events); one that arrives during a poll survives the poll's own choice."""
+    """When a status event or a kick that arrived since the group was last claimed asks for the
+    next look (runs/status_events, a spec change); one that arrives during a poll survives the
+    poll's own choice."""
+
+
+@dataclass
+class EarlyHint:
+    """What status events said of an execution before any run here tracked it: a start's first
+    events can arrive before the run that started it is written and tracked."""
+
+    at: float
+    steps: bool = False
+    status: str | None = None
+    """The latest execution status an event reported, if any."""
+
+
+EARLY_HINT_SECONDS = 60.0
+"""How long an event for an untracked execution is kept for a run that may track it."""
+EARLY_HINTS_MAX = 10_000
+"""At most this many are kept (events of executions another operator or shard follows)."""
 
 
 @dataclass(frozen=True)
@@ -116,10 +135,20 @@ class RunTracker:
         self._expiries: dict[str, Expiry] = {}
         self._settled: dict[str, tuple[TrackedRun, str]] = {}
         """uid → the run and the final status an event reported for it, for the poller to write."""
+        self._early: dict[str, EarlyHint] = {}
+        """Execution ARN → what events said of it before it was tracked (oldest first)."""
 
-    def track(self, run: PipelineRun, role_arn: str | None, first_poll_in: float = 0.0) -> TrackedRun:
+    def track(
+        self,
+        run: PipelineRun,
+        role_arn: str | None,
+        first_poll_in: float = 0.0,
+        execution: Execution | None = None,
+    ) -> TrackedRun:
         """Start (or keep) tracking `run`, polling its group within `first_poll_in` seconds; an
-        already tracked run keeps its bookkeeping."""
+        already tracked run keeps its bookkeeping. `execution` is what the start said of it (so
+        that a step event can be followed before the first listing); events that named the
+        execution before it was tracked are taken now."""
         status = run.status
         if not status.execution_arn or not status.pipeline_name or not status.region:
             raise ValueError("only runs with an execution, pipeline and region can be tracked")
@@ -132,7 +161,9 @@ class RunTracker:
                 # What the status already says is no news: steps follow at the due pace.
                 seen = str(status.phase) if status.phase in _EXECUTION_PHASES else None
                 arn = status.execution_arn
-                tracked = TrackedRun(lean(run), key, now, last_seen_status=seen, execution_arn=arn)
+                tracked = TrackedRun(
+                    lean(run), key, now, last_seen_status=seen, execution_arn=arn, execution=execution
+                )
                 self._by_uid[uid] = tracked
                 self._by_execution[arn] = uid
                 group = self._groups.get(key)
@@ -140,8 +171,40 @@ class RunTracker:
                     group = self._groups[key] = RunGroup(key, next_poll=now + first_poll_in)
                 group.runs[uid] = tracked
                 group.next_poll = min(group.next_poll, now + first_poll_in)
+                early = self._early.pop(arn, None)
+                if early is not None and early.at + EARLY_HINT_SECONDS >= now:
+                    self._take_early(tracked, group, early, now)
         self.wake.set()
         return tracked
+
+    def _take_early(self, tracked: TrackedRun, group: RunGroup, early: EarlyHint, now: float) -> None:
+        """What events said before the run was tracked, as if they arrived now (hold the lock)."""
+        if early.steps:
+            tracked.steps_checked = 0.0
+            if tracked.execution is not None:
+                _ask_for_steps(tracked, now)
+        status = early.status
+        if status is None or status in (tracked.last_seen_status, tracked.run.status.phase):
+            return
+        if status in SETTLED_BY_EVENT:
+            self._settled[tracked.uid] = (tracked, status)
+            return
+        group.next_poll = now
+        group.hinted = now if group.hinted is None else min(group.hinted, now)
+
+    def _remember_early(self, execution_arn: str, steps: bool, status: str | None) -> None:
+        """Keep an event for an execution no run tracks yet (hold the lock)."""
+        now = self.clock()
+        early = self._early.get(execution_arn)
+        if early is None:
+            early = self._early[execution_arn] = EarlyHint(now)
+        early.steps = early.steps or steps
+        early.status = status or early.status
+        while self._early:  # oldest first: drop the expired, and the oldest beyond the cap
+            oldest_arn, oldest = next(iter(self._early.items()))
+            if oldest.at + EARLY_HINT_SECONDS >= now and len(self._early) <= EARLY_HINTS_MAX:
+                break
+            del self._early[oldest_arn]
 
     def get(self, uid: str) -> TrackedRun | None:
         with self._lock:
@@ -161,12 +224,16 @@ class RunTracker:
             return tracked
 
     def kick(self, uid: str, at: float | None = None) -> None:
-        """Make the run's group due at `at` (default now) unless it is due earlier."""
+        """Make the run's group due at `at` (default now) unless it is due earlier; a kick during
+        the group's poll holds for the poll after, like a status event's hint (a spec change the
+        poll in flight may have missed)."""
         with self._lock:
             tracked = self._by_uid.get(uid)
             group = self._groups.get(tracked.key) if tracked else None
             if group is not None:
-                group.next_poll = min(group.next_poll, self.clock() if at is None else at)
+                due = self.clock() if at is None else at
+                group.next_poll = min(group.next_poll, due)
+                group.hinted = due if group.hinted is None else min(group.hinted, due)
         self.wake.set()
 
     def hint(self, execution_arn: str, steps: bool, within: float, status: str | None = None) -> bool:
@@ -175,13 +242,15 @@ class RunTracker:
         the event's `status` is the one last seen or the run's phase already (a late or repeated
         event, or the Stopping of a stop the operator made); a hint for a group
         being polled holds for the poll after. A step's change makes only the run's steps due
-        within `within` (steps of one run changing together cost one step listing); a run not
-        listed yet gets its steps at its first look. False when no tracked run has that execution."""
+        within `within` (steps of one run changing together cost one step listing); a run whose
+        execution is not known yet gets its steps at its first look. False when no tracked run
+        has that execution: the event is kept a while for a run that may track it (`track`)."""
         with self._lock:
             uid = self._by_execution.get(execution_arn)
             tracked = self._by_uid.get(uid) if uid is not None else None
             group = self._groups.get(tracked.key) if tracked else None
             if tracked is None or group is None:
+                self._remember_early(execution_arn, steps, None if steps else status)
                 return False
             due = self.clock() + within
             if steps:
@@ -205,6 +274,7 @@ class RunTracker:
             uid = self._by_execution.get(execution_arn)
             tracked = self._by_uid.get(uid) if uid is not None else None
             if tracked is None or uid is None:
+                self._remember_early(execution_arn, False, status)
                 return False
             if status != tracked.last_seen_status:
                 self._settled[uid] = (tracked, status)
