@@ -55,6 +55,16 @@ def ready_pipeline(name: str = "train", parameters: list[dict[str, Any]] | None 
     }
 
 
+class MonotonicClock:
+    """The tracker's monotonic clock, moved by the test (`clock.now += seconds`)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @dataclass
 class RunWorld:
     now: datetime = T0

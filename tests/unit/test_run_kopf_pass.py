@@ -15,22 +15,14 @@ from sagemaker_pipelines_operator.runs.metrics import RunMetrics
 from sagemaker_pipelines_operator.runs.poller import RunPoller
 from sagemaker_pipelines_operator.runs.tracker import RunTracker
 from sagemaker_pipelines_operator.settings import OperatorSettings
-from tests.unit.run_world import NAMESPACE, RunWorld
+from tests.unit.run_world import NAMESPACE, MonotonicClock, RunWorld
 
 REF: dict[str, Any] = {"pipelineRef": {"name": "train"}}
 SAFETY_NET = 300.0
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def runtime(world: RunWorld, first_look: float) -> RunRuntime:
-    tracker = RunTracker(clock=Clock())
+    tracker = RunTracker(clock=MonotonicClock())
     poller = RunPoller(OperatorSettings(), tracker, world.reconciler, wall_clock=lambda: world.now)
     return RunRuntime(tracker, RunMetrics(), world.reconciler, poller, first_look)
 

@@ -13,18 +13,10 @@ from sagemaker_pipelines_operator.errors import Transient
 from sagemaker_pipelines_operator.runs.poller import RunPoller
 from sagemaker_pipelines_operator.runs.tracker import RunTracker
 from sagemaker_pipelines_operator.settings import OperatorSettings
-from tests.unit.run_world import NAMESPACE, ROLE, RunWorld
+from tests.unit.run_world import NAMESPACE, ROLE, MonotonicClock, RunWorld
 
 SETTINGS = OperatorSettings(poll_min_seconds=1.0, poll_max_seconds=30.0)
 REF: dict[str, Any] = {"pipelineRef": {"name": "train"}}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def started_runs(
@@ -32,7 +24,7 @@ def started_runs(
 ) -> tuple[RunWorld, RunTracker, RunPoller]:
     world = RunWorld()
     world.add_pipeline()
-    tracker = RunTracker(clock=Clock())
+    tracker = RunTracker(clock=MonotonicClock())
     for i in range(count):
         world.kube.create("pipelineruns", NAMESPACE, {"metadata": {"name": f"r{i}"}, "spec": spec or REF})
         result = world.reconciler.reconcile(run(world, f"r{i}"), world.now)

@@ -9,17 +9,10 @@ import pytest
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.reconcile.execution import Execution
 from sagemaker_pipelines_operator.runs.tracker import EARLY_HINT_SECONDS, RunTracker
+from tests.unit.run_world import MonotonicClock
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/train/execution/e1"
 SAFETY_NET = 300.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def executing_run(uid: str = "u1", arn: str = ARN) -> PipelineRun:
@@ -34,12 +27,12 @@ def executing_run(uid: str = "u1", arn: str = ARN) -> PipelineRun:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> MonotonicClock:
+    return MonotonicClock()
 
 
 @pytest.fixture
-def tracker(clock: Clock) -> RunTracker:
+def tracker(clock: MonotonicClock) -> RunTracker:
     tracker = RunTracker(clock)
     tracker.track(executing_run(), None)
     (group,) = tracker.claim_due()
@@ -51,7 +44,7 @@ def tracker(clock: Clock) -> RunTracker:
     ("within", "due_after"), [(0.0, 0.0), (1.0, 1.0), (5.0, 5.0)], ids=["now", "1s", "5s"]
 )
 def test_a_hint_makes_the_group_due_within_its_window(
-    tracker: RunTracker, clock: Clock, within: float, due_after: float
+    tracker: RunTracker, clock: MonotonicClock, within: float, due_after: float
 ) -> None:
     assert tracker.claim_due() == []
     assert tracker.hint(ARN, steps=False, within=within)
@@ -61,7 +54,7 @@ def test_a_hint_makes_the_group_due_within_its_window(
 
 
 def test_a_hint_during_a_poll_survives_the_polls_choice_of_next_look(
-    tracker: RunTracker, clock: Clock
+    tracker: RunTracker, clock: MonotonicClock
 ) -> None:
     clock.now += SAFETY_NET
     (group,) = tracker.claim_due()
@@ -72,7 +65,7 @@ def test_a_hint_during_a_poll_survives_the_polls_choice_of_next_look(
 
 
 def test_a_hint_from_before_the_claim_does_not_hide_one_during_the_poll(
-    tracker: RunTracker, clock: Clock
+    tracker: RunTracker, clock: MonotonicClock
 ) -> None:
     assert tracker.hint(ARN, steps=False, within=5.0)  # look within 5 s
     clock.now += 5.0
@@ -83,7 +76,7 @@ def test_a_hint_from_before_the_claim_does_not_hide_one_during_the_poll(
     assert tracker.seconds_until_due() == pytest.approx(1.0)
 
 
-def test_a_hint_already_covered_by_the_poll_is_not_kept(tracker: RunTracker, clock: Clock) -> None:
+def test_a_hint_already_covered_by_the_poll_is_not_kept(tracker: RunTracker, clock: MonotonicClock) -> None:
     assert tracker.hint(ARN, steps=False, within=0.0)
     (group,) = tracker.claim_due()
     tracker.release(group, clock.now + SAFETY_NET)
@@ -91,7 +84,7 @@ def test_a_hint_already_covered_by_the_poll_is_not_kept(tracker: RunTracker, clo
 
 
 def test_a_step_hint_for_a_run_never_listed_waits_for_its_first_look(
-    tracker: RunTracker, clock: Clock
+    tracker: RunTracker, clock: MonotonicClock
 ) -> None:
     tracked = tracker.get("u1")
     assert tracked is not None
@@ -109,13 +102,15 @@ def test_a_step_hint_for_a_run_never_listed_waits_for_its_first_look(
     ids=["status-already-seen", "new-status", "no-status-in-the-event"],
 )
 def test_an_execution_hint_with_a_status_already_seen_is_no_news(
-    tracker: RunTracker, clock: Clock, status: str | None, due: bool
+    tracker: RunTracker, clock: MonotonicClock, status: str | None, due: bool
 ) -> None:
     assert tracker.hint(ARN, steps=False, within=0.0, status=status)  # the run is tracked either way
     assert len(tracker.claim_due()) == (1 if due else 0)
 
 
-def test_a_step_hint_for_a_listed_run_makes_only_its_steps_due(tracker: RunTracker, clock: Clock) -> None:
+def test_a_step_hint_for_a_listed_run_makes_only_its_steps_due(
+    tracker: RunTracker, clock: MonotonicClock
+) -> None:
     tracked = tracker.get("u1")
     assert tracked is not None
     tracked.execution, tracked.steps_checked = Execution(ARN, "Executing"), 999.0
@@ -179,7 +174,7 @@ def test_the_stopping_event_of_a_stop_the_operator_made_is_no_news(tracker: RunT
 
 
 def test_a_kick_during_a_poll_survives_the_polls_choice_of_next_look(
-    tracker: RunTracker, clock: Clock
+    tracker: RunTracker, clock: MonotonicClock
 ) -> None:
     """A spec change (cancel) handed to the poller while its listing is in flight is looked at
     right after, not at the safety net's time."""
@@ -192,7 +187,7 @@ def test_a_kick_during_a_poll_survives_the_polls_choice_of_next_look(
     assert len(tracker.claim_due()) == 1
 
 
-def fresh_tracker(clock: Clock) -> RunTracker:
+def fresh_tracker(clock: MonotonicClock) -> RunTracker:
     """A tracker that has not seen the run yet: its start's first events may come first."""
     return RunTracker(clock)
 
@@ -209,7 +204,7 @@ def fresh_tracker(clock: Clock) -> RunTracker:
     ids=["step", "executing", "failed", "succeeded", "several"],
 )
 def test_events_from_before_the_run_was_tracked_are_taken_when_it_is(
-    clock: Clock,
+    clock: MonotonicClock,
     events: list[tuple[str, str | None]],
     steps_due: bool,
     listing_due: bool,
@@ -231,7 +226,7 @@ def test_events_from_before_the_run_was_tracked_are_taken_when_it_is(
 
 
 def test_events_from_before_tracking_expire_and_are_bounded(
-    clock: Clock, monkeypatch: pytest.MonkeyPatch
+    clock: MonotonicClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tracker = fresh_tracker(clock)
     assert not tracker.hint(ARN, steps=True, within=0.0)
