@@ -11,7 +11,8 @@ export SMPO_BIN_DIR := $(SMPO_CACHE)/bin
 export PATH := $(SMPO_BIN_DIR):$(PATH)
 # pip downloads are cached outside the repository and reused between runs.
 export PIP_CACHE_DIR ?= $(SMPO_CACHE)/pip
-PYTEST_ARGS ?=
+# The slowest tests are printed at the end of each run, so what a run costs can be watched.
+PYTEST_ARGS ?= --durations=15
 
 .PHONY: help venv tools controlplane packaging-tools prometheus alertmanager monitoring chart lint typecheck crds test test-unit test-integration test-e2e bench demo image clean
 
