@@ -198,10 +198,11 @@ def fresh_tracker(clock: MonotonicClock) -> RunTracker:
         ([("steps", None)], True, False, []),
         ([("execution", "Executing")], False, False, []),  # what the start already said
         ([("execution", "Failed")], False, True, []),  # its reason is the listing's to tell
+        ([("execution", None)], False, True, []),  # an execution's change that names no status
         ([("execution", "Succeeded")], False, False, ["Succeeded"]),
         ([("steps", None), ("execution", "Executing"), ("steps", None)], True, False, []),
     ],
-    ids=["step", "executing", "failed", "succeeded", "several"],
+    ids=["step", "executing", "failed", "no-status", "succeeded", "several"],
 )
 def test_events_from_before_the_run_was_tracked_are_taken_when_it_is(
     clock: MonotonicClock,

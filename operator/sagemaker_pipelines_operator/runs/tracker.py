@@ -103,6 +103,9 @@ class EarlyHint:
 
     at: float
     steps: bool = False
+    """A step changed."""
+    execution: bool = False
+    """The execution's status changed."""
     status: str | None = None
     """The latest execution status an event reported, if any."""
 
@@ -180,17 +183,15 @@ class RunTracker:
     def _take_early(self, tracked: TrackedRun, group: RunGroup, early: EarlyHint, now: float) -> None:
         """What events said before the run was tracked, as if they arrived now (hold the lock)."""
         if early.steps:
-            tracked.steps_checked = 0.0
-            if tracked.execution is not None:
-                _ask_for_steps(tracked, now)
-        status = early.status
-        if status is None or status in (tracked.last_seen_status, tracked.run.status.phase):
-            return
-        if status in SETTLED_BY_EVENT:
+            _steps_changed(tracked, now)
+        if early.status in SETTLED_BY_EVENT:
+            self._settle_locked(tracked, str(early.status))
+        elif early.execution:
+            _execution_changed(tracked, group, early.status, now)
+
+    def _settle_locked(self, tracked: TrackedRun, status: str) -> None:
+        if status != tracked.last_seen_status:
             self._settled[tracked.uid] = (tracked, status)
-            return
-        group.next_poll = now
-        group.hinted = now if group.hinted is None else min(group.hinted, now)
 
     def _remember_early(self, execution_arn: str, steps: bool, status: str | None) -> None:
         """Keep an event for an execution no run tracks yet (hold the lock)."""
@@ -199,6 +200,7 @@ class RunTracker:
         if early is None:
             early = self._early[execution_arn] = EarlyHint(now)
         early.steps = early.steps or steps
+        early.execution = early.execution or not steps
         early.status = status or early.status
         while self._early:  # oldest first: drop the expired, and the oldest beyond the cap
             oldest_arn, oldest = next(iter(self._early.items()))
@@ -230,10 +232,8 @@ class RunTracker:
         with self._lock:
             tracked = self._by_uid.get(uid)
             group = self._groups.get(tracked.key) if tracked else None
-            if group is not None:
-                due = self.clock() if at is None else at
-                group.next_poll = min(group.next_poll, due)
-                group.hinted = due if group.hinted is None else min(group.hinted, due)
+            if tracked is not None and group is not None:
+                _execution_changed(tracked, group, None, self.clock() if at is None else at)
         self.wake.set()
 
     def hint(self, execution_arn: str, steps: bool, within: float, status: str | None = None) -> bool:
@@ -254,15 +254,9 @@ class RunTracker:
                 return False
             due = self.clock() + within
             if steps:
-                tracked.steps_checked = 0.0
-                if tracked.execution is not None:
-                    _ask_for_steps(tracked, due)
-                    self.wake.set()
-                return True
-            if status is not None and status in (tracked.last_seen_status, tracked.run.status.phase):
-                return True
-            group.next_poll = min(group.next_poll, due)
-            group.hinted = due if group.hinted is None else min(group.hinted, due)
+                _steps_changed(tracked, due)
+            else:
+                _execution_changed(tracked, group, status, due)
         self.wake.set()
         return True
 
@@ -273,11 +267,10 @@ class RunTracker:
         with self._lock:
             uid = self._by_execution.get(execution_arn)
             tracked = self._by_uid.get(uid) if uid is not None else None
-            if tracked is None or uid is None:
+            if tracked is None:
                 self._remember_early(execution_arn, False, status)
                 return False
-            if status != tracked.last_seen_status:
-                self._settled[uid] = (tracked, status)
+            self._settle_locked(tracked, status)
         self.wake.set()
         return True
 
@@ -369,6 +362,23 @@ class RunTracker:
         with self._lock:
             times = [e.at for e in self._expiries.values()]
         return max(0.0, min(times) - now) if times else None
+
+
+def _steps_changed(tracked: TrackedRun, due: float) -> None:
+    """A step event: the run's steps are wanted by `due`; one whose execution is not known yet
+    gets them at its first look (hold the lock)."""
+    tracked.steps_checked = 0.0
+    if tracked.execution is not None:
+        _ask_for_steps(tracked, due)
+
+
+def _execution_changed(tracked: TrackedRun, group: RunGroup, status: str | None, due: float) -> None:
+    """An execution event: its group's listing is wanted by `due` (surviving a poll in flight),
+    unless its status is the one last seen or the run's phase already (hold the lock)."""
+    if status is not None and status in (tracked.last_seen_status, tracked.run.status.phase):
+        return
+    group.next_poll = min(group.next_poll, due)
+    group.hinted = due if group.hinted is None else min(group.hinted, due)
 
 
 def _ask_for_steps(tracked: TrackedRun, due: float) -> None:
