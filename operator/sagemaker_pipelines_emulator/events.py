@@ -27,6 +27,19 @@ def _time(epoch: float | None) -> str | None:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _camel(key: str) -> str:
+    return key.lower() if key.isupper() else key[:1].lower() + key[1:]
+
+
+def _camel_keys(value: Any) -> Any:
+    """botocore's spelling (`ProcessingJob.Arn`) as the event's JSON has it (`processingJob.arn`)."""
+    if isinstance(value, dict):
+        return {_camel(str(k)): _camel_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel_keys(v) for v in value]
+    return value
+
+
 def _envelope(execution: Execution, detail_type: str, now: float, detail: dict[str, Any]) -> dict[str, Any]:
     _, _, _, region, account, _ = execution.arn.split(":", 5)
     return {
@@ -116,7 +129,7 @@ class EventSink:
         if not self.enabled:
             return
         detail = {
-            "metadata": run.metadata,
+            "metadata": _camel_keys(run.metadata) or None,
             "stepStartTime": _time(run.start),
             "stepEndTime": _time(run.end),
             "stepName": run.name,
@@ -124,6 +137,7 @@ class EventSink:
             "previousStepStatus": previous,
             "currentStepStatus": run.status,
             "failureReason": run.failure_reason,
+            "cacheHitResult": {"sourcePipelineExecutionArn": run.cache_source} if run.cache_source else None,
             "pipelineArn": execution.pipeline.arn,
             "pipelineExecutionArn": execution.arn,
         }

@@ -317,6 +317,15 @@ def test_events_are_written_as_eventbridge_json_lines(
         "Succeeded",
     ]
     assert [e["detail"]["currentStepStatus"] for e in step_events] == ["Starting", "Executing", "Succeeded"]
+    # The step's metadata as the real event spells it (`processingJob.arn`), the listing's otherwise.
+    (listed,) = sagemaker_client.list_pipeline_execution_steps(PipelineExecutionArn=arn)[
+        "PipelineExecutionSteps"
+    ]
+    kind, details = next(iter(listed["Metadata"].items()))
+    camel = {
+        kind[:1].lower() + kind[1:]: {key[:1].lower() + key[1:]: value for key, value in details.items()}
+    }
+    assert step_events[-1]["detail"]["metadata"] == camel
     assert all(e["source"] == "aws.sagemaker" and e["resources"][1] == arn for e in events)
 
 

@@ -78,6 +78,11 @@ def test_runs_follow_status_events_with_polling_only_as_a_safety_net(
         what="the last step Executing in status",
     )
     listings_while_last_step = calls(emulator, "ListPipelineExecutions")
+    # Every step so far was written as its events said (decision 76): no step listing, and the
+    # job ARN comes from the event's metadata.
+    assert calls(emulator, "ListPipelineExecutionSteps") == 0
+    train = next(s for s in kube.status("PipelineRun", "by-events")["steps"] if s["name"] == "Train")
+    assert train["type"] == "Training" and ":training-job/" in train["jobArn"]
     status = kube.wait_phase("by-events", "Succeeded", timeout=60)
     took = time.monotonic() - started
     # The Succeeded event is final and complete: it is written as it says (decision 75).
@@ -103,11 +108,13 @@ def test_runs_follow_status_events_with_polling_only_as_a_safety_net(
     assert status["phase"] == "Succeeded"
     assert took < SAFETY_NET_SECONDS / 10, "the run finished by polling, not by its events"
     assert applied >= 2  # at least the execution's Executing and Succeeded
-    # Cost follows changes, and a step's change costs a step listing only: the start said
-    # Executing, its events (kept if they came before the run was tracked) carry the rest, and the
-    # success is written as its event says, so nothing lists the pipeline. One listing is allowed
-    # for a pass kopf repeats under load before the poller's copy was written (decision 71).
+    # Cost follows changes, and a step's change costs no call: the start said Executing, its
+    # events (kept if they came before the run was tracked) carry the rest, and the success is
+    # written as its event says, so nothing lists the pipeline. One listing is allowed for a pass
+    # kopf repeats under load before the poller's copy was written (decision 71). The final steps
+    # are listed once, for the record a lost event cannot spoil.
     assert listings <= 1, f"{listings} listings: events made the pipeline's listing due"
+    assert steps_calls == 1, f"{steps_calls} step listings: the step events were not written as they say"
     wait_for(lambda: counted("malformed") >= malformed_before + 1, what="the garbage message counted")
     wait_for(lambda: counted("not_sagemaker") >= foreign_before + 1, what="the S3 event counted")
     wait_for(lambda: messages_left(sqs_client, status_queue) == 0, what="every message deleted")

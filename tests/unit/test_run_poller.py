@@ -120,7 +120,7 @@ def test_a_step_listing_already_made_by_a_poll_is_not_made_again() -> None:
     world, tracker, poller = started_runs(1, REF)
     listed_and_stepped(world, tracker, poller)
     (tracked,) = tracker.claim_steps_due()
-    tracked.steps_checked = tracker.clock()  # a poll of the pipeline listed them meanwhile
+    tracker.steps_listed(tracked, since=tracker.clock())  # a poll of the pipeline listed them meanwhile
     calls_before = len(world.sagemaker.calls)
     poller.list_steps(tracked)
     assert world.sagemaker.calls[calls_before:] == []
@@ -196,3 +196,79 @@ def test_a_final_status_that_could_not_be_written_is_left_to_the_listing() -> No
     poller.settle(tracked, status)
     assert run(world, "r0").status.phase == "Executing"
     assert len(tracker.claim_due()) == 1  # the pipeline's listing looks now
+
+
+def stepped_by_event(world: RunWorld, tracker: RunTracker, poller: RunPoller, step: dict[str, Any]) -> str:
+    """One run, listed once; then its first step starts and the event reports the step itself."""
+    poll_once(tracker, poller)
+    arn = str(run(world, "r0").status.execution_arn)
+    world.sagemaker.settle(arn, "Executing", steps=[step])
+    assert tracker.hint(arn, steps=True, within=0.0, step=step)
+    return arn
+
+
+def test_a_step_event_that_reports_its_step_is_written_without_a_call() -> None:
+    world, tracker, poller = started_runs(1)
+    stepped_by_event(world, tracker, poller, STEP)
+    calls_before = len(world.sagemaker.calls)
+    (tracked,) = tracker.claim_steps_due()
+    poller.list_steps(tracked)
+    assert world.sagemaker.calls[calls_before:] == []
+    written = run(world, "r0").status
+    assert [(s.name, s.status, s.type, s.job_arn) for s in written.steps] == [
+        ("Train", "Executing", "Training", "arn:job")
+    ]
+    assert written.step_summary == "0/1"
+    assert tracker.claim_due() == []
+
+
+def test_a_late_step_event_cannot_undo_what_a_listing_wrote() -> None:
+    world, tracker, poller = started_runs(1)
+    arn = listed_and_stepped(world, tracker, poller)
+    world.sagemaker.settle(arn, "Executing", steps=[STEP | {"StepStatus": "Succeeded"}])
+    (tracked,) = tracker.claim_steps_due()
+    poller.list_steps(tracked)  # the listing says Succeeded
+    assert tracker.hint(arn, steps=True, within=0.0, step=STEP)  # the Executing event, late
+    (tracked,) = tracker.claim_steps_due()
+    calls_before = len(world.sagemaker.calls)
+    poller.list_steps(tracked)
+    assert world.sagemaker.calls[calls_before:] == []
+    assert [s.status for s in run(world, "r0").status.steps] == ["Succeeded"]
+
+
+def test_a_run_with_a_fan_out_lists_its_steps_on_a_step_event() -> None:
+    world, tracker, poller = started_runs(1)
+    fan_out = {
+        "StepName": "PerRegion",
+        "StepStatus": "Executing",
+        "Metadata": {"ForEach": {"InputItemCount": 2}},
+    }
+    arn = stepped_by_event(world, tracker, poller, fan_out)
+    calls_before = len(world.sagemaker.calls)
+    (tracked,) = tracker.claim_steps_due()
+    poller.list_steps(tracked)
+    assert world.sagemaker.calls[calls_before:] == [("steps", {"arn": arn})]
+    (step,) = run(world, "r0").status.steps
+    assert step.type == "ForEach" and step.for_each is not None
+
+
+EVENTS_MODE = replace(
+    SETTINGS, status_events_queue_url="http://sqs.local/q", status_events_poll_seconds=300.0
+)
+
+
+def test_with_status_events_the_safety_net_lists_only_steps_no_event_gave_for_its_interval() -> None:
+    world, tracker, poller = started_runs(1, settings=EVENTS_MODE)
+    stepped_by_event(world, tracker, poller, STEP)
+    (tracked,) = tracker.claim_steps_due()
+    poller.list_steps(tracked)  # written from the event
+    assert isinstance(tracker.clock, MonotonicClock)
+    tracker.clock.now += 299.0
+    calls_before = len(world.sagemaker.calls)
+    tracker.kick(tracked.uid)
+    poll_once(tracker, poller)
+    assert [op for op, _ in world.sagemaker.calls[calls_before:]] == ["listing"]
+    tracker.clock.now += 2.0  # no step news for a whole safety-net interval: a lost event is found
+    tracker.kick(tracked.uid)
+    poll_once(tracker, poller)
+    assert [op for op, _ in world.sagemaker.calls[calls_before:]] == ["listing", "listing", "steps"]

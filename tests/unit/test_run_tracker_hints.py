@@ -88,9 +88,8 @@ def test_a_step_hint_for_a_run_never_listed_waits_for_its_first_look(
 ) -> None:
     tracked = tracker.get("u1")
     assert tracked is not None
-    tracked.steps_checked = 999.0
     assert tracker.hint(ARN, steps=True, within=5.0)
-    assert tracked.steps_checked == 0.0  # the first look lists them
+    assert tracked.steps_unknown  # the first look lists them
     clock.now += 5.0
     assert tracker.claim_due() == []
     assert tracker.claim_steps_due() == []
@@ -113,9 +112,9 @@ def test_a_step_hint_for_a_listed_run_makes_only_its_steps_due(
 ) -> None:
     tracked = tracker.get("u1")
     assert tracked is not None
-    tracked.execution, tracked.steps_checked = Execution(ARN, "Executing"), 999.0
+    tracked.execution = Execution(ARN, "Executing")
     assert tracker.hint(ARN, steps=True, within=5.0)
-    assert tracker.hint(ARN, steps=True, within=5.0) and tracked.steps_checked == 0.0
+    assert tracker.hint(ARN, steps=True, within=5.0) and tracked.steps_unknown
     assert tracker.seconds_until_due() == pytest.approx(5.0)
     assert tracker.claim_steps_due() == []
     clock.now += 5.0
@@ -246,3 +245,56 @@ def test_events_from_before_tracking_expire_and_are_bounded(
             execution=Execution(arn, "Executing"),
         )
         assert (tracker.claim_steps_due() != []) == kept, f"other{i}"
+
+
+TRAIN = {"StepName": "Train", "StepStatus": "Executing"}
+
+
+def test_a_step_event_that_reports_its_step_is_kept_for_the_write(
+    tracker: RunTracker, clock: MonotonicClock
+) -> None:
+    tracked = tracker.get("u1")
+    assert tracked is not None
+    tracked.execution = Execution(ARN, "Executing")
+    assert tracker.hint(ARN, steps=True, within=1.0, step=TRAIN)
+    assert tracker.hint(ARN, steps=True, within=1.0, step=TRAIN | {"StepStatus": "Succeeded"})
+    assert not tracked.steps_unknown  # no listing is needed
+    clock.now += 1.0
+    assert tracker.claim_steps_due() == [tracked]
+    assert [e["StepStatus"] for e in tracker.take_step_events(tracked)] == ["Executing", "Succeeded"]
+    assert tracker.take_step_events(tracked) == []  # handed out once
+
+
+def test_a_listing_covers_the_step_events_that_arrived_before_it(
+    tracker: RunTracker, clock: MonotonicClock
+) -> None:
+    tracked = tracker.get("u1")
+    assert tracked is not None
+    tracker.hint(ARN, steps=True, within=1.0, step=TRAIN)
+    clock.now += 1.0
+    listing_began = clock.now
+    clock.now += 0.5
+    tracker.hint(ARN, steps=True, within=1.0, step=TRAIN | {"StepStatus": "Succeeded"})  # during the listing
+    tracker.steps_listed(tracked, since=listing_began)
+    assert [e["StepStatus"] for e in tracker.take_step_events(tracked)] == ["Succeeded"]
+    assert tracked.steps_checked == clock.now and not tracked.steps_unknown
+
+
+def test_too_many_step_events_for_one_run_list_its_steps_instead(
+    tracker: RunTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sagemaker_pipelines_operator.runs.tracker.STEP_EVENTS_MAX", 2)
+    tracked = tracker.get("u1")
+    assert tracked is not None
+    for _ in range(3):
+        tracker.hint(ARN, steps=True, within=1.0, step=TRAIN)
+    assert len(tracked.step_events) == 2 and tracked.steps_unknown
+
+
+def test_step_events_from_before_the_run_was_tracked_are_written_when_it_is(clock: MonotonicClock) -> None:
+    tracker = fresh_tracker(clock)
+    assert not tracker.hint(ARN, steps=True, within=0.0, step=TRAIN)
+    tracker.track(executing_run(), None, first_poll_in=SAFETY_NET, execution=Execution(ARN, "Executing"))
+    (tracked,) = tracker.claim_steps_due()
+    assert not tracked.steps_unknown
+    assert tracker.take_step_events(tracked) == [TRAIN]

@@ -50,6 +50,16 @@ def sns(message: dict[str, Any]) -> dict[str, Any]:
             event(STEP_CHANGE, stepName="Train", currentPipelineExecutionStatus="Executing"),
             [StatusHint(ARN, step_changed=True)],
         ),
+        (
+            event(STEP_CHANGE, stepName="Train", currentStepStatus="Executing", stepType="Training"),
+            [
+                StatusHint(
+                    ARN,
+                    step_changed=True,
+                    step={"StepName": "Train", "StepStatus": "Executing", "EventStepType": "Training"},
+                )
+            ],
+        ),
         (sns(event(STEP_CHANGE)), [StatusHint(ARN, step_changed=True)]),
         ("not json", Ignored("malformed")),
         ([1, 2], Ignored("malformed")),
@@ -76,6 +86,7 @@ def sns(message: dict[str, Any]) -> dict[str, Any]:
     ids=[
         "execution-change",
         "execution-change-with-status",
+        "step-change-without-the-step",
         "step-change",
         "sns-wrapped",
         "not-json",

@@ -28,6 +28,7 @@ from sagemaker_pipelines_operator.runs.plan.polling import (
     steps_budget,
 )
 from sagemaker_pipelines_operator.runs.plan.run import ObservedExecution
+from sagemaker_pipelines_operator.runs.plan.step_events import wants_listing
 from sagemaker_pipelines_operator.runs.reconciler import RunReconciler, Seen
 from sagemaker_pipelines_operator.runs.tracker import Expiry, RunGroup, RunTracker, TrackedRun
 from sagemaker_pipelines_operator.runtime.kube import ObjectRef
@@ -150,7 +151,7 @@ class RunPoller:
             execution = Execution(tracked.execution_arn, status, known.start_time if known else None)
             tracked.execution = execution
             tracked.final_steps_pending = True
-            tracked.steps_checked = 0.0
+            tracked.steps_unknown = True  # the record keeps the listed final steps, not the events'
             self._apply(tracked, ObservedExecution.of(execution))
             if self.tracker.get(tracked.uid) is not tracked:
                 return
@@ -160,17 +161,28 @@ class RunPoller:
                 self.tracker.kick(tracked.uid)
 
     def list_steps(self, tracked: TrackedRun) -> None:
-        """A step event's look: the run's steps alone, with its execution as last listed. Skipped
-        when a listing since the event already covered them; waits for the steps allowance."""
+        """A step event's look, with the run's execution as last listed: the steps its events
+        reported, written without a call (decision 76), or, where they cannot say enough, the
+        run's steps listed alone. Skipped when a listing since the events already covered them;
+        a listing waits for the steps allowance."""
         with tracked.lock:
             execution = tracked.execution
-            if self.tracker.get(tracked.uid) is not tracked or execution is None or tracked.steps_checked:
+            if self.tracker.get(tracked.uid) is not tracked or execution is None:
+                return
+            events = self.tracker.take_step_events(tracked)
+            if events and wants_listing(tracked.run.status.steps, events):
+                tracked.steps_unknown = True
+            if not tracked.steps_unknown:
+                if events:
+                    tracked.steps_checked = self.tracker.clock()
+                    self._apply(tracked, ObservedExecution.of(execution, step_events=events))
                 return
             wait = self._steps_bucket.try_acquire()
             if wait > 0:
                 self.tracker.steps_due_in(tracked, wait)
                 return
             api = self.reconciler.executions_for(tracked.key[0], tracked.key[1])
+            since = self.tracker.clock()
             try:
                 steps = api.steps(execution.arn)
             except ReconcileError as exc:
@@ -179,7 +191,7 @@ class RunPoller:
                 )
                 self.tracker.kick(tracked.uid)
                 return
-            tracked.steps_checked = self.tracker.clock()
+            self.tracker.steps_listed(tracked, since)
             tracked.final_steps_pending = False  # a finished run's final steps: these are they
             if steps is None:  # the execution is gone: what that means is the listing's to say
                 self.tracker.kick(tracked.uid)
@@ -266,8 +278,9 @@ class RunPoller:
         tracked.execution = execution
         steps = None
         if self._wants_steps(tracked, execution.status):
+            since = self.tracker.clock()
             steps = api.steps(arn)
-            tracked.steps_checked = self.tracker.clock()
+            self.tracker.steps_listed(tracked, since)
             tracked.final_steps_pending = False
         return ObservedExecution.of(execution, steps)
 
@@ -285,7 +298,16 @@ class RunPoller:
         return status == "Executing" and self._steps_due(tracked)
 
     def _steps_due(self, tracked: TrackedRun) -> bool:
-        """Steps of an unchanged executing run are refreshed at most every poll_max_seconds, and
-        only while the steps allowance lasts: the cost must not grow with runs."""
+        """Steps of an unchanged executing run are refreshed at most every poll_max_seconds (with
+        status events, when neither a listing nor a step event gave them for a safety-net
+        interval), and only while the steps allowance lasts: the cost must not grow with runs."""
+        settings = self.settings
+        every = (
+            settings.status_events_poll_seconds
+            if settings.status_events_queue_url
+            else settings.poll_max_seconds
+        )
+        if tracked.steps_unknown:
+            every = 0.0
         waited = self.tracker.clock() - tracked.steps_checked
-        return waited >= self.settings.poll_max_seconds and self._steps_bucket.try_acquire() == 0.0
+        return waited >= every and self._steps_bucket.try_acquire() == 0.0

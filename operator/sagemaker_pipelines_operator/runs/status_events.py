@@ -1,6 +1,6 @@
 """The status-events consumer: long-polls the SQS queue SageMaker's status-change events arrive on
-and tells the run tracker which executions to look at now (decision 37), or which ended with a
-final status to write as is (decision 75). Shares the SQS access
+and tells the run tracker which executions to look at now (decision 37), which ended with a
+final status to write as is (decision 75), and which steps changed how (decision 76). Shares the SQS access
 (aws/sqs_queue.SqsQueue) and envelope reading (reconcile/envelopes) with PipelineTrigger."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class StatusEventConsumer:
         self.queue = SqsQueue(ctx.aws.factory.client("sqs", ctx.settings.region, None), source)
         self.tracker = tracker
         # A step's change alone does not change the run's phase: its steps alone are listed, within
-        # the polling floor, so that a step ending and the next starting cost one step listing.
+        # the polling floor, when the event does not say enough to write them (decision 76).
         self.step_coalesce_seconds = ctx.settings.poll_min_seconds
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -73,8 +73,16 @@ class StatusEventConsumer:
             if (final := hint.settled) is not None:
                 known = self.tracker.settle(hint.execution_arn, final)
             else:
-                within = self.step_coalesce_seconds if hint.step_changed else EXECUTION_COALESCE_SECONDS
+                # A step the event reports is written within the coalescing second too (a step
+                # ending and the next starting are one write); one only a listing can tell waits
+                # for the polling floor (one step listing for both).
+                listing = hint.step_changed and hint.step is None
+                within = self.step_coalesce_seconds if listing else EXECUTION_COALESCE_SECONDS
                 known = self.tracker.hint(
-                    hint.execution_arn, steps=hint.step_changed, within=within, status=hint.status
+                    hint.execution_arn,
+                    steps=hint.step_changed,
+                    within=within,
+                    status=hint.status,
+                    step=hint.step,
                 )
             STATUS_EVENTS_TOTAL.labels(outcome="applied" if known else "untracked").inc()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase
 from sagemaker_pipelines_operator.reconcile.execution import Execution
@@ -46,7 +47,11 @@ class TrackedRun:
     last_change: float
     """Monotonic time the run was tracked or its execution status last changed."""
     steps_checked: float = 0.0
-    """Monotonic time steps were last listed."""
+    """Monotonic time the steps were last listed or last written from a step event."""
+    steps_unknown: bool = False
+    """A step changed that only a listing can tell (an event that did not say enough)."""
+    step_events: list[tuple[float, Mapping[str, Any]]] = field(default_factory=list)
+    """Steps as step events reported them, not written yet: (monotonic arrival, entry)."""
     wake_at: float | None = None
     """Monotonic time a retry backoff or timeout needs a look, whatever the poll interval."""
     last_seen_status: str | None = None
@@ -58,8 +63,9 @@ class TrackedRun:
     execution: Execution | None = None
     """The execution as the last listing or Describe showed it."""
     steps_due: float | None = None
-    """Monotonic time a step event asks for this run's steps, listed alone: a step's change does
-    not change the execution's status, so it costs a step listing, not the pipeline's listing."""
+    """Monotonic time a step event asks for this run's steps, written from the events or listed
+    alone: a step's change does not change the execution's status, so it costs no listing of the
+    pipeline."""
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def keep(self, run: PipelineRun) -> None:
@@ -103,7 +109,9 @@ class EarlyHint:
 
     at: float
     steps: bool = False
-    """A step changed."""
+    """A step changed that only a listing can tell."""
+    step_events: list[tuple[float, Mapping[str, Any]]] = field(default_factory=list)
+    """Steps as their events reported them."""
     execution: bool = False
     """The execution's status changed."""
     status: str | None = None
@@ -114,6 +122,8 @@ EARLY_HINT_SECONDS = 60.0
 """How long an event for an untracked execution is kept for a run that may track it."""
 EARLY_HINTS_MAX = 10_000
 """At most this many are kept (events of executions another operator or shard follows)."""
+STEP_EVENTS_MAX = 64
+"""Step events kept per run until written; beyond, the run's steps are listed instead."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +194,8 @@ class RunTracker:
         """What events said before the run was tracked, as if they arrived now (hold the lock)."""
         if early.steps:
             _steps_changed(tracked, now)
+        for arrived, entry in early.step_events:
+            _steps_changed(tracked, now, entry, arrived)
         if early.status in SETTLED_BY_EVENT:
             self._settle_locked(tracked, str(early.status))
         elif early.execution:
@@ -193,13 +205,18 @@ class RunTracker:
         if status != tracked.last_seen_status:
             self._settled[tracked.uid] = (tracked, status)
 
-    def _remember_early(self, execution_arn: str, steps: bool, status: str | None) -> None:
+    def _remember_early(
+        self, execution_arn: str, steps: bool, status: str | None, step: Mapping[str, Any] | None = None
+    ) -> None:
         """Keep an event for an execution no run tracks yet (hold the lock)."""
         now = self.clock()
         early = self._early.get(execution_arn)
         if early is None:
             early = self._early[execution_arn] = EarlyHint(now)
-        early.steps = early.steps or steps
+        if step is not None and len(early.step_events) < STEP_EVENTS_MAX:
+            early.step_events.append((now, step))
+        else:
+            early.steps = early.steps or steps
         early.execution = early.execution or not steps
         early.status = status or early.status
         while self._early:  # oldest first: drop the expired, and the oldest beyond the cap
@@ -236,25 +253,34 @@ class RunTracker:
                 _execution_changed(tracked, group, None, self.clock() if at is None else at)
         self.wake.set()
 
-    def hint(self, execution_arn: str, steps: bool, within: float, status: str | None = None) -> bool:
+    def hint(
+        self,
+        execution_arn: str,
+        steps: bool,
+        within: float,
+        status: str | None = None,
+        step: Mapping[str, Any] | None = None,
+    ) -> bool:
         """A status event named this execution. An execution's change makes its group due within
         `within` seconds (events of one pipeline arriving together then cost one listing), unless
         the event's `status` is the one last seen or the run's phase already (a late or repeated
         event, or the Stopping of a stop the operator made); a hint for a group
         being polled holds for the poll after. A step's change makes only the run's steps due
-        within `within` (steps of one run changing together cost one step listing); a run whose
-        execution is not known yet gets its steps at its first look. False when no tracked run
-        has that execution: the event is kept a while for a run that may track it (`track`)."""
+        within `within` (steps of one run changing together cost one write, or one step listing
+        when the event's `step` is None); a run whose execution is not known yet gets its steps at
+        its first look. False when no tracked run has that execution: the event is kept a while
+        for a run that may track it (`track`)."""
         with self._lock:
             uid = self._by_execution.get(execution_arn)
             tracked = self._by_uid.get(uid) if uid is not None else None
             group = self._groups.get(tracked.key) if tracked else None
             if tracked is None or group is None:
-                self._remember_early(execution_arn, steps, None if steps else status)
+                self._remember_early(execution_arn, steps, None if steps else status, step)
                 return False
-            due = self.clock() + within
+            now = self.clock()
+            due = now + within
             if steps:
-                _steps_changed(tracked, due)
+                _steps_changed(tracked, due, step, now)
             else:
                 _execution_changed(tracked, group, status, due)
         self.wake.set()
@@ -307,6 +333,21 @@ class RunTracker:
         with self._lock:
             _ask_for_steps(tracked, due)
         self.wake.set()
+
+    def take_step_events(self, tracked: TrackedRun) -> list[Mapping[str, Any]]:
+        """The run's step events not written yet, handed out once."""
+        with self._lock:
+            taken = [entry for _, entry in tracked.step_events]
+            tracked.step_events.clear()
+            return taken
+
+    def steps_listed(self, tracked: TrackedRun, since: float) -> None:
+        """A listing that began at monotonic `since` gave the run's steps: step events that
+        arrived before it are in it."""
+        with self._lock:
+            tracked.steps_unknown = False
+            tracked.steps_checked = self.clock()
+            tracked.step_events[:] = [(at, entry) for at, entry in tracked.step_events if at > since]
 
     def claim_steps_due(self) -> list[TrackedRun]:
         """Runs whose steps a step event asked for, due now; each is handed out once."""
@@ -364,10 +405,16 @@ class RunTracker:
         return max(0.0, min(times) - now) if times else None
 
 
-def _steps_changed(tracked: TrackedRun, due: float) -> None:
-    """A step event: the run's steps are wanted by `due`; one whose execution is not known yet
-    gets them at its first look (hold the lock)."""
-    tracked.steps_checked = 0.0
+def _steps_changed(
+    tracked: TrackedRun, due: float, step: Mapping[str, Any] | None = None, arrived: float = 0.0
+) -> None:
+    """A step event: the run's steps are wanted by `due`, from the event's `step` or (None, or
+    too many waiting) a listing; one whose execution is not known yet gets them at its first
+    look (hold the lock)."""
+    if step is not None and len(tracked.step_events) < STEP_EVENTS_MAX:
+        tracked.step_events.append((arrived, step))
+    else:
+        tracked.steps_unknown = True
     if tracked.execution is not None:
         _ask_for_steps(tracked, due)
 

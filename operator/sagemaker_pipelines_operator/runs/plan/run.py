@@ -13,7 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sagemaker_pipelines_operator.api import conditions as c
-from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun, PipelineRunPhase, PipelineRunStatus
+from sagemaker_pipelines_operator.api.pipelinerun import (
+    PipelineRun,
+    PipelineRunPhase,
+    PipelineRunStatus,
+    RunStep,
+)
 from sagemaker_pipelines_operator.errors import Stalled
 from sagemaker_pipelines_operator.reconcile.execution import Execution
 from sagemaker_pipelines_operator.reconcile.verdict import Event, Verdict
@@ -35,6 +40,7 @@ from sagemaker_pipelines_operator.runs.plan.status import (
     phase_verdict,
     with_conditions,
 )
+from sagemaker_pipelines_operator.runs.plan.step_events import steps_with_events
 from sagemaker_pipelines_operator.runs.plan.steps import (
     failed_by_fail_step,
     failure_reason,
@@ -67,14 +73,29 @@ class ObservedExecution:
     failure_reason: str | None = None
     step_entries: Sequence[Mapping[str, Any]] | None = None
     """ListPipelineExecutionSteps entries; None when steps were not fetched this time."""
+    step_events: Sequence[Mapping[str, Any]] = ()
+    """Steps as step events reported them (plan/step_events), taken into the known steps where
+    they are news; ignored when `step_entries` were listed."""
     missing: Literal["execution", "pipeline"] | None = None
     """The execution (or its whole pipeline) no longer exists in SageMaker."""
 
     @classmethod
-    def of(cls, execution: Execution, steps: Sequence[Mapping[str, Any]] | None = None) -> ObservedExecution:
-        """What a listing or a Describe showed, with the steps when they were listed too."""
+    def of(
+        cls,
+        execution: Execution,
+        steps: Sequence[Mapping[str, Any]] | None = None,
+        step_events: Sequence[Mapping[str, Any]] = (),
+    ) -> ObservedExecution:
+        """What a listing or a Describe showed, with the steps when they were listed too (or as
+        their events reported them)."""
         status, start, failure = execution.status, execution.start_time, execution.failure_reason
-        return cls(execution.arn, status, start, failure, step_entries=steps)
+        return cls(execution.arn, status, start, failure, step_entries=steps, step_events=step_events)
+
+    def steps(self, known: Sequence[RunStep]) -> list[RunStep] | None:
+        """The run's steps after this observation; None when it says nothing of them."""
+        if self.step_entries is not None:
+            return steps_from_aws(self.step_entries, known)
+        return steps_with_events(known, self.step_events) if self.step_events else None
 
 
 @dataclass(frozen=True)
@@ -252,9 +273,10 @@ def _record_observation(
         status.start_time = observed.start_time
     elif status.start_time is None:
         status.start_time = now
-    if observed.step_entries is not None:
-        status.steps = steps_from_aws(observed.step_entries, before.steps)
-        status.step_summary = step_summary(status.steps)
+    steps = observed.steps(before.steps)
+    if steps is not None:
+        status.steps = steps
+        status.step_summary = step_summary(steps)
     seen = PHASE_BY_EXECUTION_STATUS.get(observed.status or "", Phase.EXECUTING)
     if before.retry_after is not None and seen == Phase.EXECUTING:
         # The retry took effect (perhaps before a crash let us record it): count the attempt.
@@ -342,8 +364,8 @@ def _plan_finished(run: PipelineRun, observed: ObservedExecution | None, now: da
     """A finished run: the final step list when it arrives after the phase (the poller writes a
     phase as soon as a listing shows it and lists the steps when the budget allows), and TTL."""
     status = run.status
-    if observed is not None and observed.step_entries is not None:
-        steps = steps_from_aws(observed.step_entries, status.steps)
+    steps = observed.steps(status.steps) if observed is not None else None
+    if steps is not None:
         status = status.model_copy(
             update={
                 "steps": steps,

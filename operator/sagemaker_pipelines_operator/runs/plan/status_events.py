@@ -2,17 +2,21 @@
 
 SageMaker publishes "SageMaker Model Building Pipeline Execution Status Change" and "… Execution
 Step Status Change" events to EventBridge; a rule routes them to an SQS queue (raw, or wrapped by
-SNS). An event is a hint: the poller reads the execution from the API, so a lost, repeated or
-reordered event costs at most latency (decision 37). The one exception is a final status that no
-later change can follow and that carries nothing more to read (`SETTLED_BY_EVENT`): it is written
-as the event says, and only the final steps are listed (decision 75)."""
+SNS). An execution's event is a hint: the poller reads the execution from the API, so a lost,
+repeated or reordered event costs at most latency (decision 37). The exception is a final status
+that no later change can follow and that carries nothing more to read (`SETTLED_BY_EVENT`): it is
+written as the event says, and only the final steps are listed (decision 75). A step's event
+carries the step itself (plan/step_events): it is written as it says where it is news, and the
+safety-net listing corrects what a lost event left out (decision 76)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sagemaker_pipelines_operator.reconcile.envelopes import Malformed, unwrap_message
+from sagemaker_pipelines_operator.runs.plan.step_events import step_entry
 
 EXECUTION_CHANGE = "SageMaker Model Building Pipeline Execution Status Change"
 STEP_CHANGE = "SageMaker Model Building Pipeline Execution Step Status Change"
@@ -29,6 +33,9 @@ class StatusHint:
     status: str | None = None
     """The execution's status the event reports (`currentPipelineExecutionStatus`), when it is an
     execution's change: a status the operator already saw is no news (a late or repeated event)."""
+    step: Mapping[str, Any] | None = None
+    """A step's change: the step as the event reports it, as a ListPipelineExecutionSteps entry
+    (None when the event does not say enough: its steps are then listed)."""
 
     @property
     def settled(self) -> str | None:
@@ -69,6 +76,6 @@ def _hint(event: Mapping[str, object]) -> StatusHint | None:
     if not isinstance(arn, str) or ":pipeline/" not in arn:
         return None
     if kind == STEP_CHANGE:
-        return StatusHint(arn, step_changed=True)
+        return StatusHint(arn, step_changed=True, step=step_entry(detail))
     status = detail.get("currentPipelineExecutionStatus")
     return StatusHint(arn, step_changed=False, status=status if isinstance(status, str) else None)
