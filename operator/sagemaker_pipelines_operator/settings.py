@@ -65,6 +65,10 @@ class OperatorSettings:
     """Fastest run status polling (just after a start)."""
     poll_max_seconds: float = 60.0
     """Slowest run status polling (long-running executions)."""
+    steps_refresh_seconds: float = 60.0
+    """Polling alone: how often the steps of an executing run whose status did not change are
+    listed (a step's change shows in no listing of executions; longer costs fewer calls, and
+    step status lags up to this long). With a status events queue, step events give them."""
     status_events_queue_url: str | None = None
     """SQS queue an EventBridge rule sends SageMaker's pipeline status-change events to: runs are
     looked at when an event names them, and otherwise polled only as a safety net."""
@@ -158,6 +162,7 @@ def problems(settings: OperatorSettings) -> list[str]:
         "resync_seconds",
         "poll_min_seconds",
         "poll_max_seconds",
+        "steps_refresh_seconds",
         "status_events_poll_seconds",
         "watch_stall_seconds",
         "aws_tps",

@@ -7,7 +7,9 @@ Sizes (override with the environment variables in brackets):
   over 10, 50 and 200 pipelines in a one-minute window, so cost is seen to follow
   the pipelines with active runs; each execution three 150 s steps [SMPO_BENCH_STEP_SECONDS];
   emulator at 20 ms latency per call, operator budget 10 TPS (burst 10), production poll bounds
-  (5-60 s); each size in both modes, ~10 minutes each;
+  (5-60 s); each size in both modes, ~10 minutes each [SMPO_BENCH_MODES: `polling`, `events`,
+  and polling with other flags, e.g. `polling+poll-max-seconds=20+steps-refresh-seconds=300`,
+  for points on polling's curve of calls against lag];
 - apply: 200 runs with `kubectl apply`, as in the issue;
 - restart: 1,000 finished runs and 100 unchanged Pipelines [SMPO_BENCH_RESTART_RUNS,
   SMPO_BENCH_RESTART_PIPELINES], as in the issue.
@@ -128,12 +130,25 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-@pytest.fixture(params=["polling", "events"])
+MODES = os.environ.get("SMPO_BENCH_MODES", "polling,events").split(",")
+
+
+def mode_flags(mode: str) -> tuple[str, ...]:
+    """`polling+poll-max-seconds=20` -> ("--poll-max-seconds", "20"): a polling variant's flags."""
+    _, *options = mode.split("+")
+    return tuple(
+        part for option in options for part in ("--" + option.partition("=")[0], option.partition("=")[2])
+    )
+
+
+@pytest.fixture(params=MODES)
 def tracking_mode(request: pytest.FixtureRequest) -> tuple[str, str | None]:
-    """Both ways of following runs, side by side in one `make bench`: adaptive polling, and
-    SageMaker's status events through SQS (moto's) with polling as a 300 s safety net."""
-    if request.param == "polling":
-        return "polling", None
+    """Both ways of following runs, side by side in one `make bench`: adaptive polling (with its
+    flags, for a variant), and SageMaker's status events through SQS (moto's) with polling as a
+    300 s safety net."""
+    mode = str(request.param)
+    if mode != "events":
+        return mode, None
     sqs = request.getfixturevalue("sqs_client")
     url: str = sqs.create_queue(QueueName="bench-status-events")["QueueUrl"]
     return "events", url
@@ -152,7 +167,7 @@ def test_tracking_concurrent_runs_calls_lag_and_rss(
     mode, queue_url = tracking_mode
     runs, pipeline_count, longest_window = size
     events = tmp_path / "events.jsonl"
-    flags = (*BUDGET, "--status-events-queue-url", queue_url) if queue_url else BUDGET
+    flags = (*BUDGET, "--status-events-queue-url", queue_url) if queue_url else (*BUDGET, *mode_flags(mode))
     with emulator_process(events, latency=0.02, events_queue_url=queue_url) as admin:
         pipelines = make_pipelines(admin.url, pipeline_count, STEP_SECONDS)
         log = tmp_path / "operator.log"

@@ -272,3 +272,19 @@ def test_with_status_events_the_safety_net_lists_only_steps_no_event_gave_for_it
     tracker.kick(tracked.uid)
     poll_once(tracker, poller)
     assert [op for op, _ in world.sagemaker.calls[calls_before:]] == ["listing", "listing", "steps"]
+
+
+def test_polling_alone_refreshes_unchanged_steps_every_steps_refresh_seconds() -> None:
+    """--steps-refresh-seconds, not --poll-max-seconds, sets how often an unchanged executing
+    run's steps are listed: the lever between step-status lag and calls."""
+    world, tracker, poller = started_runs(1, settings=replace(SETTINGS, steps_refresh_seconds=120.0))
+    poll_once(tracker, poller)  # Starting -> Executing: the change lists the steps
+    assert isinstance(tracker.clock, MonotonicClock)
+    calls_before = len(world.sagemaker.calls)
+    for _ in range(3):  # 3 x 30 s (poll_max): the pipeline is listed, its unchanged steps are not
+        tracker.clock.now += 30.0
+        poll_once(tracker, poller)
+    assert [op for op, _ in world.sagemaker.calls[calls_before:]] == ["listing"] * 3
+    tracker.clock.now += 30.0
+    poll_once(tracker, poller)
+    assert [op for op, _ in world.sagemaker.calls[calls_before:]] == ["listing"] * 4 + ["steps"]

@@ -298,15 +298,12 @@ class RunPoller:
         return status == "Executing" and self._steps_due(tracked)
 
     def _steps_due(self, tracked: TrackedRun) -> bool:
-        """Steps of an unchanged executing run are refreshed at most every poll_max_seconds (with
-        status events, when neither a listing nor a step event gave them for a safety-net
+        """Steps of an unchanged executing run are refreshed at most every steps_refresh_seconds
+        (with status events, when neither a listing nor a step event gave them for a safety-net
         interval), and only while the steps allowance lasts: the cost must not grow with runs."""
         settings = self.settings
-        every = (
-            settings.status_events_poll_seconds
-            if settings.status_events_queue_url
-            else settings.poll_max_seconds
-        )
+        events = settings.status_events_queue_url
+        every = settings.status_events_poll_seconds if events else settings.steps_refresh_seconds
         if tracked.steps_unknown:
             every = 0.0
         waited = self.tracker.clock() - tracked.steps_checked
