@@ -8,7 +8,7 @@ import pytest
 
 from sagemaker_pipelines_operator.api.pipelinerun import PipelineRun
 from sagemaker_pipelines_operator.reconcile.execution import Execution
-from sagemaker_pipelines_operator.runs.tracker import EARLY_HINT_SECONDS, RunTracker
+from sagemaker_pipelines_operator.runs.tracker import EARLY_HINT_SECONDS, RunTracker, TrackedRun
 from tests.unit.run_world import MonotonicClock
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/train/execution/e1"
@@ -107,12 +107,18 @@ def test_an_execution_hint_with_a_status_already_seen_is_no_news(
     assert len(tracker.claim_due()) == (1 if due else 0)
 
 
-def test_a_step_hint_for_a_listed_run_makes_only_its_steps_due(
-    tracker: RunTracker, clock: MonotonicClock
-) -> None:
+def listed(tracker: RunTracker) -> TrackedRun:
+    """The fixture's run, once a listing (or its start) has shown its execution."""
     tracked = tracker.get("u1")
     assert tracked is not None
     tracked.execution = Execution(ARN, "Executing")
+    return tracked
+
+
+def test_a_step_hint_for_a_listed_run_makes_only_its_steps_due(
+    tracker: RunTracker, clock: MonotonicClock
+) -> None:
+    tracked = listed(tracker)
     assert tracker.hint(ARN, steps=True, within=5.0)
     assert tracker.hint(ARN, steps=True, within=5.0) and tracked.steps_unknown
     assert tracker.seconds_until_due() == pytest.approx(5.0)
@@ -253,9 +259,7 @@ TRAIN = {"StepName": "Train", "StepStatus": "Executing"}
 def test_a_step_event_that_reports_its_step_is_kept_for_the_write(
     tracker: RunTracker, clock: MonotonicClock
 ) -> None:
-    tracked = tracker.get("u1")
-    assert tracked is not None
-    tracked.execution = Execution(ARN, "Executing")
+    tracked = listed(tracker)
     assert tracker.hint(ARN, steps=True, within=1.0, step=TRAIN)
     assert tracker.hint(ARN, steps=True, within=1.0, step=TRAIN | {"StepStatus": "Succeeded"})
     assert not tracked.steps_unknown  # no listing is needed
